@@ -1,0 +1,267 @@
+"""Writes the stack's configuration: the master CS for VO ``belle`` and the small local cfg files.
+
+Component sections (ports aside) are taken from the ``ConfigTemplate.cfg`` files of DIRAC and of our
+extensions, merged so that the highest-priority extension wins, exactly as ``dirac-install-component``
+does: authorization rules and defaults stay those DIRAC and BelleDIRAC declare, not copies.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from pathlib import Path
+
+from diraccfg import CFG
+
+from b2stack import certs, layout
+
+TORNADO_HANDLERS = "https://{host}:{port}/{system}/Tornado{name}"
+
+
+def merged_template(system: str) -> CFG:
+    """``<System>System/ConfigTemplate.cfg`` of DIRAC, overlaid by each extension in priority order."""
+    from DIRAC.Core.Utilities.Extensions import extensionsByPriority
+
+    cfg = CFG()
+    for ext in reversed(extensionsByPriority()):
+        try:
+            text = importlib.resources.files(f"{ext}.{system}System").joinpath("ConfigTemplate.cfg").read_text()
+        except (ModuleNotFoundError, FileNotFoundError):
+            continue
+        cfg = cfg.mergeWith(CFG().loadFromBuffer(text))
+    return cfg
+
+
+def _section(template: CFG, kind: str, name: str) -> CFG:
+    sec = template.getAsCFG(f"{kind}/{name}") if template.isSection(f"{kind}/{name}") else None
+    return sec.clone() if sec else CFG()
+
+
+def systems_section() -> CFG:
+    """``/Systems``: DBs, services (DIPS and HTTPS), executors, agents and their URLs."""
+    systems: dict[str, dict] = {}
+    templates: dict[str, CFG] = {}
+
+    def sys_of(name: str) -> dict:
+        if name not in templates:
+            templates[name] = merged_template(name)
+        return systems.setdefault(name, {"Services": {}, "Agents": {}, "Executors": {}, "Databases": {}, "URLs": {}})
+
+    for system, db in layout.DATABASES:
+        sys_of(system)["Databases"][db] = {"DBName": layout.DB_PREFIX + db}
+    for component, port in layout.DIPS_SERVICES.items():
+        system, name = component.split("/")
+        sys_of(system)
+        sec = _section(templates[system], "Services", name)
+        sec.setOption("Port", str(port))
+        sys_of(system)["Services"][name] = sec
+        sys_of(system)["URLs"][name] = f"dips://{layout.HOST}:{port}/{component}"
+    for component in layout.HTTPS_SERVICES:
+        system, name = component.split("/")
+        sys_of(system)
+        sec = _section(templates[system], "Services", f"Tornado{name}")
+        if not sec.listAll():
+            sec = _section(templates[system], "Services", name)
+        sec.setOption("Protocol", "https")
+        sec.deleteKey("Port")
+        sys_of(system)["Services"][f"Tornado{name}"] = sec
+        url = TORNADO_HANDLERS.format(host=layout.HOST, port=layout.TORNADO_PORT, system=system, name=name)
+        sys_of(system)["URLs"][name] = url
+
+    wms = sys_of("WorkloadManagement")
+    for name in ("JobManager", "TornadoJobManager"):
+        if name in wms["Services"]:
+            wms["Services"][name].setOption("MaxParametricJobs", "10000")
+    wms["Services"].setdefault("JobManager", CFG()).setOption("MaxParametricJobs", "10000")
+    wms["Services"]["SandboxStore"].setOption("LocalSE", "ProductionSandboxSE")
+    wms["Services"]["SandboxStore"].setOption("BasePath", str(layout.path("sandboxes")))
+    wms_tpl = templates["WorkloadManagement"]
+    for name in ("Optimizers", "JobPath", "JobSanity", "InputData", "JobScheduling"):
+        wms["Executors"][name] = _section(wms_tpl, "Executors", name)
+    jobagent = _section(wms_tpl, "Agents", "JobAgent")
+    # Local pilots: poll often, never give up on an empty queue, no artificial delay between jobs.
+    for opt, val in {"PollingTime": "1", "MaxMatchWait": "4", "SubmissionDelay": "0", "StopAfterFailedMatches": "1000000"}.items():
+        jobagent.setOption(opt, val)
+    wms["Agents"]["JobAgent"] = jobagent
+
+    out = CFG()
+    out.createNewSection("Databases", "", CFG().loadFromDict(_db_credentials()))
+    out.createNewSection("NoSQLDatabases", "", CFG().loadFromDict(_nosql()))
+    out.createNewSection("Tornado", "", CFG().loadFromDict({"Port": str(layout.TORNADO_PORT)}))
+    for system, parts in systems.items():
+        sec = CFG()
+        for kind, content in parts.items():
+            sub = CFG()
+            for key, value in content.items():
+                if isinstance(value, CFG):
+                    sub.createNewSection(key, "", value)
+                elif isinstance(value, dict):
+                    sub.createNewSection(key, "", CFG().loadFromDict(value))
+                else:
+                    sub.setOption(key, value)
+            sec.createNewSection(kind, "", sub)
+        out.createNewSection(system, "", sec)
+    return out
+
+
+def _db_credentials() -> dict:
+    return {
+        "Host": layout.MYSQL_HOST,
+        "Port": str(layout.MYSQL_PORT),
+        "User": layout.DB_USER,
+        "Password": layout.DB_PASSWORD,
+    }
+
+
+def _nosql() -> dict:
+    return {"Host": "127.0.0.1", "Port": str(layout.OPENSEARCH_PORT), "SSL": "False", "User": "b2", "Password": "b2"}
+
+
+def registry() -> dict:
+    users = {u.name: {"DN": u.dn, "Email": u.email or f"{u.name}@localhost"} for u in layout.USERS}
+    groups = {}
+    for group, props in layout.GROUPS.items():
+        members = [u.name for u in layout.USERS if group in u.groups]
+        groups[group] = {"Users": members, "Properties": props, "VO": layout.VO}
+    host_props = [
+        "TrustedHost", "GenericPilot", "LimitedDelegation", "FullDelegation", "ProxyManagement",
+        "Operator", "JobAdministrator", "SiteManager", "CSAdministrator", "ServiceAdministrator",
+    ]  # fmt: skip
+    return {
+        "DefaultGroup": "belle_user",
+        "VO": {layout.VO: {"VOAdmin": "b2operator", "VOMSName": layout.VO, "DefaultGroup": "belle_user"}},
+        "Users": users,
+        "Groups": groups,
+        "Hosts": {layout.HOST: {"DN": certs.host_dn(), "Properties": host_props}},
+    }
+
+
+def resources() -> dict:
+    sites, ses = {}, {}
+    for site in layout.SITES:
+        sites[site.name] = {
+            "Name": site.name.split(".")[1],
+            "CE": site.ce_name,
+            "SE": site.se,
+            "CEs": {
+                site.ce_name: {
+                    "CEType": "InProcess",
+                    "Queues": {layout.QUEUE: {"maxCPUTime": "100000", "SI00": "1000", "MaxTotalJobs": "100"}},
+                }
+            },
+        }
+        ses[site.se] = {
+            "BackendType": "File",
+            "AccessProtocols": "file",
+            "WriteProtocols": "file",
+            "File": {
+                "Host": "",
+                "PluginName": "File",
+                "Protocol": "file",
+                "Path": str(layout.path("storage", site.se)),
+                "Access": "remote",
+            },
+        }
+    ses["ProductionSandboxSE"] = {
+        "BackendType": "DISET",
+        "AccessProtocols": "dips",
+        "DIP": {
+            "Host": layout.HOST,
+            "Port": str(layout.DIPS_SERVICES["WorkloadManagement/SandboxStore"]),
+            "PluginName": "DIP",
+            "Protocol": "dips",
+            "Path": "/WorkloadManagement/SandboxStore",
+            "Access": "remote",
+        },
+    }
+    return {"Sites": {"LCG": sites}, "StorageElements": ses}
+
+
+def operations() -> dict:
+    return {
+        "Defaults": {
+            "ResourceStatus": {"Config": {"State": "Active"}},
+            "JobDescription": {"AllowedJobTypes": ["User", "MCSimulation", "DataReconstruction", "Merge"]},
+        },
+        layout.VO: {"Pilot": {"Extensions": ["Belle"]}},
+    }
+
+
+def master_cs() -> CFG:
+    cs_url = f"https://{layout.HOST}:{layout.CS_PORT}/Configuration/Server"
+    top = {
+        "DIRAC": {
+            "VirtualOrganization": layout.VO,
+            "Setup": layout.SETUP,
+            "Configuration": {"Name": layout.SETUP, "Servers": cs_url, "MasterServer": cs_url},
+        },
+        "DiracX": {"DisabledVOs": layout.VO},
+        "Registry": registry(),
+        "Resources": resources(),
+        "Operations": operations(),
+    }
+    cfg = CFG().loadFromDict(top)
+    cfg.createNewSection("Systems", "", systems_section())
+    return cfg
+
+
+def local_cfgs() -> dict[str, CFG]:
+    """The local cfg files: every process reads ``dirac.cfg``; servers, the CS and pilots add their own."""
+    cs_url = f"https://{layout.HOST}:{layout.CS_PORT}/Configuration/Server"
+    base = {
+        "DIRAC": {
+            "VirtualOrganization": layout.VO,
+            "Setup": layout.SETUP,
+            "Configuration": {"Name": layout.SETUP, "Servers": cs_url},
+            "Security": {"CertFile": str(layout.HOST_CERT), "KeyFile": str(layout.HOST_KEY)},
+        },
+        "DiracX": {"DisabledVOs": layout.VO},
+    }
+    server = {"DIRAC": {"Security": {"UseServerCertificate": "yes"}}}
+    cs = {
+        "DIRAC": {"Configuration": {"Master": "yes", "Name": layout.SETUP}},
+        "Systems": {
+            "Configuration": {
+                "Services": {
+                    "Server": {
+                        "Protocol": "https",
+                        "Port": str(layout.CS_PORT),
+                        "HandlerPath": "DIRAC/ConfigurationSystem/Service/TornadoConfigurationHandler.py",
+                    }
+                }
+            }
+        },
+    }
+    out = {"dirac.cfg": base, "server.cfg": server, "cs.cfg": cs}
+    for site in layout.SITES:
+        work = layout.path("pilots", site.name)
+        out[f"pilot-{site.name}.cfg"] = {
+            "DIRAC": {"Security": {"UseServerCertificate": "yes"}},
+            "LocalSite": {
+                "Site": site.name,
+                "GridCE": site.ce_name,
+                "CEQueue": layout.QUEUE,
+                "LocalCE": "InProcess",
+                "CPUTimeLeft": "100000",
+                "CPUNormalizationFactor": "10",
+                "Architecture": "x86_64-debian12",
+                "VirtualOrganization": layout.VO,
+                "InstancePath": str(work),
+                "WorkingDirectory": str(work),
+            },
+        }
+    return {name: CFG().loadFromDict(content) for name, content in out.items()}
+
+
+def write_all() -> Path:
+    """Write every cfg below ``<root>/etc``; the master CS only if it does not exist (it is live data)."""
+    etc = layout.path("etc")
+    etc.mkdir(parents=True, exist_ok=True)
+    for name, cfg in local_cfgs().items():
+        (etc / name).write_text(cfg.serialize())
+    master = etc / f"{layout.SETUP}.cfg"
+    fresh = master_cs()
+    if master.exists():
+        # Keep what operators changed in the live CS; add what a newer layout brings.
+        fresh = fresh.mergeWith(CFG().loadFromFile(str(master)))
+    master.write_text(fresh.serialize())
+    return master

@@ -1,0 +1,148 @@
+"""Where the local stack lives and what it is made of: one place for names, ports, users and sites.
+
+Everything the stack writes goes below ``STACK_ROOT`` (default ``<repo>/.stack``), so ``down`` and a
+re-run never touch anything else. Ports sit in the 19xxx range to stay clear of a real DIRAC (91xx,
+8443) on the same machine; each can be moved with an environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("B2_STACK_ROOT", REPO / ".stack")).resolve()
+VENV = Path(os.environ.get("B2_VENV", REPO / ".venv"))
+
+SETUP = "Belle-Local"
+VO = "belle"
+HOST = "localhost"
+DB_PREFIX = os.environ.get("B2_DB_PREFIX", "b2dev_")
+DB_USER = os.environ.get("B2_DB_USER", "b2dirac")
+DB_PASSWORD = os.environ.get("B2_DB_PASSWORD", "b2dirac-local")
+MYSQL_HOST = os.environ.get("B2_MYSQL_HOST", "127.0.0.1")
+MYSQL_PORT = int(os.environ.get("B2_MYSQL_PORT", "3306"))
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(f"B2_PORT_{name.upper()}", default))
+
+
+CS_PORT = _port("cs", 19135)
+TORNADO_PORT = _port("tornado", 18443)
+OPENSEARCH_PORT = _port("opensearch", 19200)
+
+# DIPS services: those without a Tornado handler, and SandboxStore (its DIPS storage plugin is the one
+# that can also serve downloads).
+DIPS_SERVICES = {
+    "WorkloadManagement/Matcher": _port("matcher", 19170),
+    "WorkloadManagement/PilotManager": _port("pilotmanager", 19171),
+    "WorkloadManagement/OptimizationMind": _port("optimizationmind", 19175),
+    "WorkloadManagement/SandboxStore": _port("sandboxstore", 19196),
+}
+
+# Services served by the one tornado-start-all process.
+HTTPS_SERVICES = [
+    "Framework/ProxyManager",
+    "WorkloadManagement/JobManager",
+    "WorkloadManagement/JobMonitoring",
+    "WorkloadManagement/JobStateUpdate",
+    "WorkloadManagement/WMSAdministrator",
+    "ResourceStatus/ResourceStatus",
+    "ResourceStatus/ResourceManagement",
+    "RequestManagement/ReqManager",
+]
+
+# MySQL databases: (system, DIRAC DB name). Each is created as DB_PREFIX + name.
+DATABASES = [
+    ("Framework", "ProxyDB"),
+    ("WorkloadManagement", "JobDB"),
+    ("WorkloadManagement", "JobLoggingDB"),
+    ("WorkloadManagement", "PilotAgentsDB"),
+    ("WorkloadManagement", "SandboxMetadataDB"),
+    ("WorkloadManagement", "TaskQueueDB"),
+    ("ResourceStatus", "ResourceStatusDB"),
+    ("ResourceStatus", "ResourceManagementDB"),
+    ("RequestManagement", "ReqDB"),
+]
+
+
+@dataclass(frozen=True)
+class User:
+    """A person of the test VO: one certificate, one or more groups (the first is the default)."""
+
+    name: str
+    groups: tuple[str, ...]
+    email: str = ""
+
+    @property
+    def dn(self) -> str:
+        return f"/O={SETUP}/CN={self.name}"
+
+
+USERS = [
+    User("b2analyst", ("belle_user",)),
+    User("b2analyst2", ("belle_user",)),
+    User("b2prodmgr", ("belle_prod", "belle_user")),
+    User("b2operator", ("belle_admin", "belle_shifter", "belle_user", "belle_pilot")),
+]
+
+# Group properties follow what DIRAC's Properties mean, not what is convenient for tests.
+GROUPS = {
+    "belle_user": ["NormalUser"],
+    "belle_prod": ["NormalUser", "ProductionManagement"],
+    "belle_shifter": ["NormalUser", "Operator"],
+    "belle_admin": [
+        "NormalUser",
+        "Operator",
+        "JobAdministrator",
+        "ServiceAdministrator",
+        "CSAdministrator",
+        "SiteManager",
+        "ProxyManagement",
+        "FullDelegation",
+    ],
+    "belle_pilot": ["GenericPilot", "LimitedDelegation"],
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    """A test site: one CE with one queue, run on this machine by a local JobAgent, and one disk SE."""
+
+    name: str
+    se: str
+    ce: str = field(default="")
+
+    @property
+    def ce_name(self) -> str:
+        return self.ce or f"ce.{self.name.split('.')[1].lower()}.local"
+
+
+SITES = [
+    Site("LCG.KEK.jp", "KEK-TMP-SE"),
+    Site("LCG.DESY.de", "DESY-TMP-SE"),
+    Site("LCG.CNAF.it", "CNAF-TMP-SE"),
+]
+QUEUE = "long"
+
+
+def path(*parts: str) -> Path:
+    """A path below the stack root."""
+    return ROOT.joinpath(*parts)
+
+
+CERT_DIR = path("etc", "grid-security", "certificates")
+HOST_CERT = path("etc", "grid-security", "hostcert.pem")
+HOST_KEY = path("etc", "grid-security", "hostkey.pem")
+LOG_DIR = path("log")
+RUN_DIR = path("run")
+
+
+def user_dir(user: str) -> Path:
+    return path("user", user)
+
+
+def proxy_file(user: str, group: str) -> Path:
+    return user_dir(user) / f"proxy-{group}.pem"

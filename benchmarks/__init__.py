@@ -1,0 +1,1 @@
+"""Performance measurements of the stack (``make bench``); never part of the timed test suite."""

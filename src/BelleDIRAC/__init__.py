@@ -1,0 +1,25 @@
+"""BelleDIRAC: the Belle II extension of DIRAC for the distributed-computing instance.
+
+DIRAC finds this package through the ``dirac`` entry point and prefers its modules over DIRAC's own
+wherever they mirror DIRAC's paths (agents, services, executors, DBs, catalog plugins).
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("BelleDIRAC")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+
+def extension_metadata():
+    """Describe the extension to DIRAC (read by ``DIRAC.Core.Utilities.Extensions``).
+
+    Priority 100 puts BelleDIRAC above DIRAC (0) and WebAppDIRAC (10), as every VO extension does.
+    """
+    return {
+        "priority": 100,
+        "primary_extension": True,
+        "setups": {"Belle-Local": "https://localhost:19135/Configuration/Server"},
+        "default_setup": "Belle-Local",
+    }

@@ -1,0 +1,101 @@
+"""The live stack for integration tests: reused when ``make up`` already runs it, else started here.
+
+Clients run as real users: each call gets the environment of a user's proxy (made by the stack from
+that user's certificate), exactly as an analyst's shell would have after ``dirac-proxy-init``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from b2stack import layout, procs, stack
+
+
+@pytest.fixture(scope="session")
+def live_stack():
+    """Make sure every component runs; stop only what this session started."""
+    started = stack.status() != 0
+    if started:
+        stack.up()
+    yield
+    if started:
+        stack.down()
+
+
+class Client:
+    """Runs DIRAC commands and Python snippets with one user's proxy."""
+
+    def __init__(self, user: str, group: str):
+        self.user, self.group = user, group
+        self.proxy = layout.proxy_file(user, group)
+        self.env = procs.base_env([])
+        self.env["X509_USER_PROXY"] = str(self.proxy)
+
+    def run(self, *argv: str, cwd=None, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
+        proc = subprocess.run(list(argv), env=self.env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode:
+            raise AssertionError(f"{argv} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def python(self, code: str, timeout: float = 120):
+        """Run ``code`` after DIRAC.initialize(); it must assign ``result``; returns it (JSON round-trip)."""
+        script = "import json, DIRAC\nDIRAC.initialize()\n" + textwrap.dedent(code)
+        script += "\nprint('@@RESULT@@' + json.dumps(result, default=str))\n"
+        proc = self.run(sys.executable, "-c", script, timeout=timeout)
+        for line in proc.stdout.splitlines():
+            if line.startswith("@@RESULT@@"):
+                return json.loads(line[len("@@RESULT@@") :])
+        raise AssertionError(f"snippet failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+
+    def wait_status(self, job_id: int, final: set[str], timeout: float = 240) -> dict:
+        """Poll the job's status until it is in ``final``; fail with the last status after ``timeout``."""
+        deadline, last = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            last = self.python(
+                f"""
+                from DIRAC.WorkloadManagementSystem.Client.JobMonitoringClient import JobMonitoringClient
+                res = JobMonitoringClient().getJobsStates([{job_id}])
+                result = res["Value"].get({job_id}) or res["Value"].get("{job_id}") if res["OK"] else res
+                """
+            )
+            if last and last.get("Status") in final:
+                return last
+            time.sleep(3)
+        raise AssertionError(f"job {job_id} not in {final} after {timeout} s; last: {last}")
+
+
+@pytest.fixture(scope="session")
+def analyst(live_stack) -> Client:
+    return Client("b2analyst", "belle_user")
+
+
+@pytest.fixture(scope="session")
+def analyst2(live_stack) -> Client:
+    return Client("b2analyst2", "belle_user")
+
+
+@pytest.fixture(scope="session")
+def prodmgr(live_stack) -> Client:
+    return Client("b2prodmgr", "belle_prod")
+
+
+@pytest.fixture(scope="session")
+def operator(live_stack) -> Client:
+    return Client("b2operator", "belle_admin")
+
+
+@pytest.fixture(scope="session")
+def jobdb(live_stack):
+    """A direct, read-only look at JobDB in MariaDB (to prove what did or did not reach it)."""
+    import MySQLdb
+
+    conn = MySQLdb.connect(host=layout.MYSQL_HOST, port=layout.MYSQL_PORT, user=layout.DB_USER,
+                           password=layout.DB_PASSWORD, database=layout.DB_PREFIX + "JobDB", autocommit=True)  # fmt: skip
+    yield conn
+    conn.close()
