@@ -82,6 +82,13 @@ def systems_section() -> CFG:
     for opt, val in {"PollingTime": "1", "MaxMatchWait": "4", "SubmissionDelay": "0", "StopAfterFailedMatches": "1000000"}.items():
         jobagent.setOption(opt, val)
     wms["Agents"]["JobAgent"] = jobagent
+    for component, options in layout.AGENTS.items():
+        system, name = component.split("/")
+        sys_of(system)
+        sec = _section(templates[system], "Agents", name)
+        for opt, val in options.items():
+            sec.setOption(opt, val)
+        sys_of(system)["Agents"][name] = sec
 
     out = CFG()
     out.createNewSection("Databases", "", CFG().loadFromDict(_db_credentials()))

@@ -40,6 +40,7 @@ DIPS_SERVICES = {
     "WorkloadManagement/PilotManager": _port("pilotmanager", 19171),
     "WorkloadManagement/OptimizationMind": _port("optimizationmind", 19175),
     "WorkloadManagement/SandboxStore": _port("sandboxstore", 19196),
+    "Accounting/DataStore": _port("datastore", 19133),
 }
 
 # Services served by the one tornado-start-all process.
@@ -54,6 +55,14 @@ HTTPS_SERVICES = [
     "RequestManagement/ReqManager",
 ]
 
+# Agents the stack runs all the time, with the options that differ from their ConfigTemplate defaults.
+AGENTS = {
+    "WorkloadManagement/StalledJobAgent": {"PollingTime": "600"},
+    "WorkloadManagement/JobCleaningAgent": {"PollingTime": "3600"},
+    # DIRAC's default pool of 50 worker processes is sized for a central server, not a 2-core machine.
+    "RequestManagement/RequestExecutingAgent": {"PollingTime": "30", "MinProcess": "2", "MaxProcess": "2"},
+}
+
 # MySQL databases: (system, DIRAC DB name). Each is created as DB_PREFIX + name.
 DATABASES = [
     ("Framework", "ProxyDB"),
@@ -65,6 +74,7 @@ DATABASES = [
     ("ResourceStatus", "ResourceStatusDB"),
     ("ResourceStatus", "ResourceManagementDB"),
     ("RequestManagement", "ReqDB"),
+    ("Accounting", "AccountingDB"),
 ]
 
 

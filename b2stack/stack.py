@@ -46,6 +46,8 @@ def components() -> list[tuple[str, list[str], dict, int | None]]:
         if component != matcher:
             out.append((_dips_name(component), ["dirac-service", component], server_env, port))
     out.append(("optimizers", ["dirac-executor", "WorkloadManagement/Optimizers"], server_env, None))
+    for component in layout.AGENTS:
+        out.append((component.split("/")[1], ["dirac-agent", component], server_env, None))
     return out
 
 

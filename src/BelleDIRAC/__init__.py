@@ -4,12 +4,14 @@ DIRAC finds this package through the ``dirac`` entry point and prefers its modul
 wherever they mirror DIRAC's paths (agents, services, executors, DBs, catalog plugins).
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.metadata
 
 try:
-    __version__ = version("BelleDIRAC")
-except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = importlib.metadata.version("BelleDIRAC")
+except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
+# DIRAC reports the highest-priority extension's ``version`` string (job parameters, pilot logs).
+version = __version__
 
 
 def extension_metadata():

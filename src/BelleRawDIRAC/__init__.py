@@ -4,12 +4,14 @@ It builds on BelleDIRAC, so its priority is higher: where both ship a module at 
 raw-data instance runs BelleRawDIRAC's.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib.metadata
 
 try:
-    __version__ = version("BelleDIRAC")
-except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = importlib.metadata.version("BelleDIRAC")
+except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
+# DIRAC reports the highest-priority extension's ``version`` string (job parameters, pilot logs).
+version = __version__
 
 
 def extension_metadata():

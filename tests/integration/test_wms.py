@@ -8,18 +8,20 @@ import pytest
 
 HELLO_JDL = """[
   Executable = "/bin/sh";
-  Arguments = "-c 'echo {token}; cat input.txt'";
+  Arguments = "run.sh {token}";
   JobName = "hello-{token}";
   JobType = "User";
   StdOutput = "std.out";
   StdError = "std.err";
-  InputSandbox = {{"input.txt"}};
+  InputSandbox = {{"run.sh", "input.txt"}};
   OutputSandbox = {{"std.out", "std.err"}};
 ]"""
+RUN_SH = 'echo "$1"\ncat input.txt\n'
 
 
 def submit(client, jdl: str, tmp_path) -> tuple[int | None, str]:
     (tmp_path / "job.jdl").write_text(jdl)
+    (tmp_path / "run.sh").write_text(RUN_SH)
     proc = client.run("dirac-wms-job-submit", "job.jdl", cwd=tmp_path)
     out = proc.stdout + proc.stderr
     for line in proc.stdout.splitlines():
@@ -87,9 +89,7 @@ def test_malformed_jdl_is_refused_and_leaves_nothing(analyst, jobdb):
 @pytest.fixture()
 def other_users_job(analyst2, tmp_path):
     (tmp_path / "input.txt").write_text("x\n")
-    jdl = HELLO_JDL.format(token="other").replace('"/bin/sh"', '"/bin/sleep"').replace(
-        "\"-c 'echo other; cat input.txt'\"", '"600"'
-    )
+    jdl = HELLO_JDL.format(token="other").replace('"/bin/sh"', '"/bin/sleep"').replace('"run.sh other"', '"600"')
     job_id, out = submit(analyst2, jdl, tmp_path)
     assert job_id, out
     return job_id
@@ -102,9 +102,10 @@ def test_analyst_cannot_kill_someone_elses_job(analyst, operator, other_users_jo
         """.format(job=other_users_job)
     refused = analyst.python(kill)
     assert refused["OK"] is False, refused
-    assert "not authorized" in refused["Message"].lower() or "No jobs" in refused["Message"], refused
+    assert refused["NonauthorizedJobIDs"] == [other_users_job], refused
     allowed = operator.python(kill)
     assert allowed["OK"] is True, allowed
+    assert operator.wait_status(other_users_job, {"Killed"}, timeout=60)["Status"] == "Killed"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Belle II overrides and additions to DIRAC's WorkloadManagementSystem."""
