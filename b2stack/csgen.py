@@ -68,10 +68,12 @@ def systems_section() -> CFG:
         sys_of(system)["URLs"][name] = url
 
     wms = sys_of("WorkloadManagement")
-    for name in ("JobManager", "TornadoJobManager"):
-        if name in wms["Services"]:
-            wms["Services"][name].setOption("MaxParametricJobs", "10000")
-    wms["Services"].setdefault("JobManager", CFG()).setOption("MaxParametricJobs", "10000")
+    wms["Services"]["TornadoJobManager"].setOption("MaxParametricJobs", "10000")
+    # A DIPS JobManager section too: not started by the stack, but benchmarks run ours and DIRAC's with it.
+    dips_jm = _section(templates["WorkloadManagement"], "Services", "JobManager")
+    dips_jm.setOption("MaxParametricJobs", "10000")
+    dips_jm.setOption("Port", str(layout.BENCH_PORTS["JobManager"]))
+    wms["Services"]["JobManager"] = dips_jm
     wms["Services"]["SandboxStore"].setOption("LocalSE", "ProductionSandboxSE")
     wms["Services"]["SandboxStore"].setOption("BasePath", str(layout.path("sandboxes")))
     wms_tpl = templates["WorkloadManagement"]
@@ -79,7 +81,12 @@ def systems_section() -> CFG:
         wms["Executors"][name] = _section(wms_tpl, "Executors", name)
     jobagent = _section(wms_tpl, "Agents", "JobAgent")
     # Local pilots: poll often, never give up on an empty queue, no artificial delay between jobs.
-    for opt, val in {"PollingTime": "1", "MaxMatchWait": "4", "SubmissionDelay": "0", "StopAfterFailedMatches": "1000000"}.items():
+    for opt, val in {
+        "PollingTime": "1",
+        "MaxMatchWait": "4",
+        "SubmissionDelay": "0",
+        "StopAfterFailedMatches": "1000000",
+    }.items():
         jobagent.setOption(opt, val)
     wms["Agents"]["JobAgent"] = jobagent
     for component, options in layout.AGENTS.items():

@@ -43,6 +43,9 @@ DIPS_SERVICES = {
     "Accounting/DataStore": _port("datastore", 19133),
 }
 
+# Ports of components that only benchmarks start (ours and vanilla DIRAC side by side).
+BENCH_PORTS = {"JobManager": _port("bench_jobmanager", 19132), "VanillaJobManager": _port("bench_vanilla", 19137)}
+
 # Services served by the one tornado-start-all process.
 HTTPS_SERVICES = [
     "Framework/ProxyManager",

@@ -91,6 +91,19 @@ def start(name: str, argv: list[str], env: dict[str, str], cwd: Path | None = No
     return proc.pid
 
 
+def _gone(pid: int) -> bool:
+    """True once ``pid`` has exited (reaping it first if it is our own child)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return _start_time(pid) is None
+
+
 def stop(name: str, grace: float = 10.0) -> bool:
     """SIGTERM the process group of ``name``, SIGKILL after ``grace`` seconds; True if it was running."""
     pid = running_pid(name)
@@ -102,17 +115,10 @@ def stop(name: str, grace: float = 10.0) -> bool:
         except ProcessLookupError:
             break
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-                # reap if it is our child
-                os.waitpid(pid, os.WNOHANG)
-            except (ProcessLookupError, ChildProcessError):
-                break
+        while time.monotonic() < deadline and not _gone(pid):
             time.sleep(0.1)
-        else:
-            continue
-        break
+        if _gone(pid):
+            break
     pid_file(name).unlink(missing_ok=True)
     return True
 

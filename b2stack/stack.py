@@ -71,7 +71,11 @@ def proxy_valid(path, min_seconds: int = 12 * 3600) -> bool:
 
 
 def make_proxies() -> None:
-    """One proxy per user and group, uploaded to the ProxyManager (JobAgent fetches owners' proxies)."""
+    """One proxy per user and group, uploaded to the ProxyManager (JobAgent fetches owners' proxies).
+
+    The ``.uploaded`` marker is written only after a successful upload, so a failed run is retried.
+    """
+    pending = []
     for user in layout.USERS:
         d = layout.user_dir(user.name)
         for group in user.groups:
@@ -82,9 +86,16 @@ def make_proxies() -> None:
             uploaded.unlink(missing_ok=True)
             argv = ["dirac-proxy-init", "-g", group, "-C", str(d / "usercert.pem"), "-K", str(d / "userkey.pem"),
                     "-v", "168:00", "--out", str(proxy)]  # fmt: skip
-            run_client(argv, cfg=[], proxy=proxy)
-            proxy.chmod(0o600)
-            uploaded.touch()
+            env = procs.base_env([])
+            env["X509_USER_PROXY"] = str(proxy)
+            child = subprocess.Popen(argv, env=env, cwd=layout.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            pending.append((child, proxy, uploaded, argv))
+    for child, proxy, uploaded, argv in pending:
+        out = child.communicate(timeout=180)[0].decode(errors="replace")
+        if child.returncode:
+            raise SystemExit(f"{' '.join(argv[:3])} failed ({child.returncode}):\n{out[-2000:]}")
+        proxy.chmod(0o600)
+        uploaded.touch()
 
 
 def rss_sync() -> None:
@@ -105,12 +116,16 @@ def up() -> None:
     say("certificates ready")
     master = csgen.write_all()
     say(f"configuration written ({master})")
-    for name, argv, env, port in components():
-        already = procs.running_pid(name)
-        procs.start(name, argv, env, cwd=layout.REPO if argv[1:2] == ["-m"] else None)
-        if port:
-            procs.wait_port(name, port)
-        say(f"{name}: {'already running' if already else 'started'}")
+    # The CS first (everything reads it), then the Matcher alone (it creates TaskQueueDB tables), then the rest.
+    comps = components()
+    for batch in (comps[:2], comps[2:3], comps[3:]):
+        for name, argv, env, _port in batch:
+            state = "already running" if procs.running_pid(name) else "started"
+            procs.start(name, argv, env, cwd=layout.REPO if argv[1:2] == ["-m"] else None)
+            say(f"{name}: {state}")
+        for name, _argv, _env, port in batch:
+            if port:
+                procs.wait_port(name, port)
     # tornado-start-all answers before every handler is initialised; make sure RSS answers.
     rss_sync()
     say("RSS synchronised: sites and SEs Active")

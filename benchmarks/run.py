@@ -12,7 +12,9 @@ from benchmarks import bench_stack
 def main() -> None:
     figures = {}
     figures.update(bench_stack.start_times())
-    figures.update(bench_stack.parametric_to_waiting(1000))
+    submit, waiting = bench_stack.parametric_to_waiting(1000)
+    figures.update(parametric_1000_submit_s=round(submit, 1), parametric_1000_all_waiting_s=round(waiting, 1))
+    figures.update(bench_stack.jobmanager_ours_vs_vanilla(1000))
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(figures, indent=2))
