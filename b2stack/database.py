@@ -127,3 +127,34 @@ def drop_databases() -> list[str]:
         dropped.append(db)
     conn.close()
     return dropped
+
+
+def _pem_body(pem: str) -> str:
+    """The base64 body of the first certificate in ``pem``, without line breaks (stored or escaped)."""
+    text = pem.replace("\\n", "\n")
+    body = text.split("-----BEGIN CERTIFICATE-----", 1)[1].split("-----END CERTIFICATE-----", 1)[0]
+    return "".join(body.split())
+
+
+def forget_foreign_proxies(user_certs: dict[str, str]) -> list[str]:
+    """Delete stored proxies of our test users that another stack (another CA) uploaded.
+
+    The ProxyManager keeps whichever proxy lives longer, so after a second checkout of the project ran
+    its stack against the same databases, jobs would get proxies this stack's CA does not trust.
+    ``user_certs`` maps a DN to the PEM of this stack's certificate for it; returns the DNs forgotten.
+    """
+    conn = _root()
+    cur = conn.cursor()
+    cur.execute(f"USE `{layout.DB_PREFIX}ProxyDB`")
+    forgotten = []
+    for dn, cert_pem in user_certs.items():
+        cur.execute("SELECT Pem FROM ProxyDB_CleanProxies WHERE UserDN=%s", (dn,))
+        row = cur.fetchone()
+        if row and _pem_body(cert_pem) not in "".join(
+            (row[0] or b"").decode(errors="replace").replace("\\n", "").split()
+        ):
+            cur.execute("DELETE FROM ProxyDB_CleanProxies WHERE UserDN=%s", (dn,))
+            forgotten.append(dn)
+    conn.commit()
+    conn.close()
+    return forgotten

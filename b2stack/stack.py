@@ -129,6 +129,12 @@ def up() -> None:
     # tornado-start-all answers before every handler is initialised; make sure RSS answers.
     rss_sync()
     say("RSS synchronised: sites and SEs Active")
+    certs_by_dn = {u.dn: (layout.user_dir(u.name) / "usercert.pem").read_text() for u in layout.USERS}
+    for dn in database.forget_foreign_proxies(certs_by_dn):
+        say(f"stored proxy of {dn} came from another stack's CA: replaced")
+        user = next(u for u in layout.USERS if u.dn == dn)
+        for marker in layout.user_dir(user.name).glob("*.uploaded"):
+            marker.unlink()
     make_proxies()
     say("user proxies ready and uploaded")
     from b2stack import pilots

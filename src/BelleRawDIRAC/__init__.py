@@ -4,14 +4,8 @@ It builds on BelleDIRAC, so its priority is higher: where both ship a module at 
 raw-data instance runs BelleRawDIRAC's.
 """
 
-import importlib.metadata
-
-try:
-    __version__ = importlib.metadata.version("BelleDIRAC")
-except importlib.metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
-# DIRAC reports the highest-priority extension's ``version`` string (job parameters, pilot logs).
-version = __version__
+# One distribution ships both extensions: they share BelleDIRAC's version (and ``version`` for DIRAC).
+from BelleDIRAC import __version__, version  # noqa: F401
 
 
 def extension_metadata():

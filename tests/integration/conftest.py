@@ -57,37 +57,31 @@ class Client:
         """Poll the job's status until it is in ``final``; fail with the last status after ``timeout``."""
         deadline, last = time.monotonic() + timeout, None
         while time.monotonic() < deadline:
-            last = self.python(
-                f"""
+            last = self.python(f"""
                 from DIRAC.WorkloadManagementSystem.Client.JobMonitoringClient import JobMonitoringClient
                 res = JobMonitoringClient().getJobsStates([{job_id}])
                 result = res["Value"].get({job_id}) or res["Value"].get("{job_id}") if res["OK"] else res
-                """
-            )
+                """)
             if last and last.get("Status") in final:
                 return last
             time.sleep(3)
         raise AssertionError(f"job {job_id} not in {final} after {timeout} s; last: {last}")
 
 
-@pytest.fixture(scope="session")
-def analyst(live_stack) -> Client:
-    return Client("b2analyst", "belle_user")
+def _user(user: str, group: str):
+    """A session fixture giving ``user``'s client with a proxy of ``group``."""
+
+    @pytest.fixture(scope="session")
+    def fixture(live_stack) -> Client:
+        return Client(user, group)
+
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def analyst2(live_stack) -> Client:
-    return Client("b2analyst2", "belle_user")
-
-
-@pytest.fixture(scope="session")
-def prodmgr(live_stack) -> Client:
-    return Client("b2prodmgr", "belle_prod")
-
-
-@pytest.fixture(scope="session")
-def operator(live_stack) -> Client:
-    return Client("b2operator", "belle_admin")
+analyst = _user("b2analyst", "belle_user")
+analyst2 = _user("b2analyst2", "belle_user")
+prodmgr = _user("b2prodmgr", "belle_prod")
+operator = _user("b2operator", "belle_admin")
 
 
 @pytest.fixture(scope="session")

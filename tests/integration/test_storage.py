@@ -13,8 +13,7 @@ def test_put_get_remove_on_each_site_se(analyst, se, tmp_path):
     lfn = f"/belle/user/b2analyst/se-test/{token}.txt"
     src = tmp_path / "in.txt"
     src.write_text(f"payload {token}\n")
-    result = analyst.python(
-        f"""
+    result = analyst.python(f"""
         import os
         from DIRAC.Resources.Storage.StorageElement import StorageElement
         se = StorageElement("{se}")
@@ -26,8 +25,7 @@ def test_put_get_remove_on_each_site_se(analyst, se, tmp_path):
         rm = se.removeFile("{lfn}")
         exists = se.exists("{lfn}")
         result = dict(put=put, size=size, get=get, rm=rm, exists=exists, on_disk=on_disk)
-        """
-    )
+        """)
     for step in ("put", "size", "get", "rm", "exists"):
         assert result[step]["OK"] and lfn in result[step]["Value"]["Successful"], (step, result[step])
     assert result["on_disk"], "the SE must write below its configured directory"

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from b2stack import layout
+
 HELLO_JDL = """[
   Executable = "/bin/sh";
   Arguments = "run.sh {token}";
@@ -38,12 +40,10 @@ def jobs_in_db(jobdb) -> int:
 
 def test_extensions_are_registered(analyst):
     """DIRAC sees both extensions, BelleRawDIRAC above BelleDIRAC above DIRAC."""
-    result = analyst.python(
-        """
+    result = analyst.python("""
         from DIRAC.Core.Utilities.Extensions import extensionsByPriority
         result = extensionsByPriority()
-        """
-    )
+        """)
     assert result[:3] == ["BelleRawDIRAC", "BelleDIRAC", "DIRAC"] or result[:2] == ["BelleDIRAC", "DIRAC"]
     assert "BelleDIRAC" in result and result.index("BelleDIRAC") < result.index("DIRAC")
 
@@ -71,16 +71,23 @@ def test_job_runs_to_done_and_output_comes_back(analyst, tmp_path):
     analyst.run("dirac-wms-job-get-output", str(job_id), cwd=outdir, check=True)
     stdout = (outdir / str(job_id) / "std.out").read_text()
     assert token in stdout and f"sandbox-{token}" in stdout
+    # Job parameters travel through JobStateUpdate into the OpenSearch-compatible store and back.
+    params = analyst.python(f"""
+        from DIRAC.WorkloadManagementSystem.Client.JobMonitoringClient import JobMonitoringClient
+        result = JobMonitoringClient().getJobParameters({job_id})
+        """)
+    assert params["OK"], params
+    values = params["Value"].get(str(job_id)) or params["Value"].get(job_id)
+    assert values["GridCE"] in {site.ce_name for site in layout.SITES}, values
+    assert int(values["JobWrapperPID"]) > 0
 
 
 def test_malformed_jdl_is_refused_and_leaves_nothing(analyst, jobdb):
     before = jobs_in_db(jobdb)
-    result = analyst.python(
-        """
+    result = analyst.python("""
         from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
         result = WMSClient().submitJob('[ Executable = "/bin/echo"; Arguments = "unterminated ; ]')
-        """
-    )
+        """)
     assert result["OK"] is False
     assert "JDL" in result["Message"], result["Message"]
     assert jobs_in_db(jobdb) == before
@@ -96,10 +103,10 @@ def other_users_job(analyst2, tmp_path):
 
 
 def test_analyst_cannot_kill_someone_elses_job(analyst, operator, other_users_job):
-    kill = """
+    kill = f"""
         from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
-        result = WMSClient().killJob({job})
-        """.format(job=other_users_job)
+        result = WMSClient().killJob({other_users_job})
+        """
     refused = analyst.python(kill)
     assert refused["OK"] is False, refused
     assert refused["NonauthorizedJobIDs"] == [other_users_job], refused

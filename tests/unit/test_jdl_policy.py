@@ -44,7 +44,7 @@ def test_dirac_api_style_jdl_is_accepted_and_parsed():
         ('[ Executable = "/bin/echo" Arguments = "x"; ]', "not followed by ';'"),
         ('[ InputSandbox = {"a", "b"; ]', "not closed"),
         ('[ InputSandbox = {"a" "b"}; ]', "separated by commas"),
-        ('[ Executable = ; ]', "has no value"),
+        ("[ Executable = ; ]", "has no value"),
         ('[ Executable = "a"; executable = "b"; ]', "set twice"),
         ('[ Executable = "a";', "does not end with ']'"),
     ],

@@ -58,9 +58,10 @@ def test_databases_use_the_stack_prefix():
 
 def test_extensions_expose_a_version_string():
     """DIRAC's getCurrentVersion() reports ``<ext>.version`` of the top extension in every job's parameters."""
+    from DIRAC.Core.Utilities.Version import getCurrentVersion
+
     import BelleDIRAC
     import BelleRawDIRAC
-    from DIRAC.Core.Utilities.Version import getCurrentVersion
 
     assert isinstance(BelleDIRAC.version, str) and isinstance(BelleRawDIRAC.version, str)
     assert getCurrentVersion()["Value"] == BelleRawDIRAC.version
