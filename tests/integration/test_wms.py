@@ -18,7 +18,7 @@ HELLO_JDL = """[
   InputSandbox = {{"run.sh", "input.txt"}};
   OutputSandbox = {{"std.out", "std.err"}};
 ]"""
-RUN_SH = 'echo "$1"\ncat input.txt\n'
+RUN_SH = 'echo "$1"\ncat input.txt\ncase "$1" in fail*) exit 3;; esac\n'
 
 
 def submit(client, jdl: str, tmp_path) -> tuple[int | None, str]:
@@ -80,6 +80,16 @@ def test_job_runs_to_done_and_output_comes_back(analyst, tmp_path):
     values = params["Value"].get(str(job_id)) or params["Value"].get(job_id)
     assert values["GridCE"] in {site.ce_name for site in layout.SITES}, values
     assert int(values["JobWrapperPID"]) > 0
+
+
+def test_failing_payload_ends_failed(analyst, tmp_path):
+    """A payload that exits non-zero really fails: later features (scouts, resubmission) rely on that."""
+    (tmp_path / "input.txt").write_text("x\n")
+    job_id, out = submit(analyst, HELLO_JDL.format(token="fail"), tmp_path)
+    assert job_id, out
+    state = analyst.wait_status(job_id, {"Done", "Failed"})
+    assert state["Status"] == "Failed", state
+    assert state["MinorStatus"] == "Application Finished With Errors", state
 
 
 def test_malformed_jdl_is_refused_and_leaves_nothing(analyst, jobdb):
