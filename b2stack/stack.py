@@ -1,9 +1,10 @@
 """Bring the whole stack up (idempotently), report on it, and take it down.
 
-Order matters and is DIRAC's: the Configuration Server first; the Matcher alone before the other
-TaskQueueDB users; the HTTPS and DIPS services; RSS rows for sites and SEs (JobScheduling always asks
-RSS); the optimizers; user proxies (JobAgent fetches the owner's proxy from the ProxyManager); last, the
-local pilots that turn this machine into the worker nodes of the test sites.
+Order matters: the Configuration Server first; then every DIRAC table is created once, so that
+services started together never race to create them; then the HTTPS and DIPS services, executors and
+agents; RSS rows for sites and SEs (JobScheduling always asks RSS); user proxies (JobAgent fetches the
+owner's proxy from the ProxyManager); last, the local pilots that turn this machine into the worker
+nodes of the test sites.
 """
 
 from __future__ import annotations
@@ -51,12 +52,13 @@ def components() -> list[tuple[str, list[str], dict, int | None]]:
     return out
 
 
-def run_client(argv: list[str], cfg: list[str] | None = None, proxy=None, check: bool = True, timeout: float = 120):
+def run_client(argv: list[str], cfg: list[str] | None = None, proxy=None, check: bool = True, timeout: float = 120,
+               cwd=None):  # fmt: skip
     """Run a DIRAC command as a client (host credentials by default, or the given proxy file)."""
     env = procs.base_env(cfg if cfg is not None else SERVER_CFG)
     if proxy:
         env["X509_USER_PROXY"] = str(proxy)
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, cwd=layout.ROOT)
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd or layout.ROOT)
     if check and proc.returncode:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     return proc
@@ -98,10 +100,27 @@ def make_proxies() -> None:
         uploaded.touch()
 
 
+def prepare_tables() -> None:
+    """Instantiate each DB class once so that services started together never race to create tables."""
+    run_client([str(layout.VENV / "bin" / "python"), "-m", "b2stack.tables"], cwd=layout.REPO)
+    say("tables ready")
+
+
 def rss_sync() -> None:
     """Sites and SEs from the CS into RSS as Active (JobScheduling and sandbox downloads ask RSS)."""
     run_client(["dirac-rss-sync", "--element", "all", "--defaultStatus", "Active"])
     run_client(["dirac-rss-sync", "--init", "--defaultStatus", "Active"])
+
+
+def _start_batch(batch) -> None:
+    """Start the components of ``batch`` together, then wait until each one's port answers."""
+    for name, argv, env, _port in batch:
+        state = "already running" if procs.running_pid(name) else "started"
+        procs.start(name, argv, env, cwd=layout.REPO if argv[1:2] == ["-m"] else None)
+        say(f"{name}: {state}")
+    for name, _argv, _env, port in batch:
+        if port:
+            procs.wait_port(name, port)
 
 
 def up() -> None:
@@ -116,16 +135,11 @@ def up() -> None:
     say("certificates ready")
     master = csgen.write_all()
     say(f"configuration written ({master})")
-    # The CS first (everything reads it), then the Matcher alone (it creates TaskQueueDB tables), then the rest.
+    # The CS first (everything reads it); then every table is created once; then all the rest together.
     comps = components()
-    for batch in (comps[:2], comps[2:3], comps[3:]):
-        for name, argv, env, _port in batch:
-            state = "already running" if procs.running_pid(name) else "started"
-            procs.start(name, argv, env, cwd=layout.REPO if argv[1:2] == ["-m"] else None)
-            say(f"{name}: {state}")
-        for name, _argv, _env, port in batch:
-            if port:
-                procs.wait_port(name, port)
+    _start_batch(comps[:2])
+    prepare_tables()
+    _start_batch(comps[2:])
     # tornado-start-all answers before every handler is initialised; make sure RSS answers.
     rss_sync()
     say("RSS synchronised: sites and SEs Active")
