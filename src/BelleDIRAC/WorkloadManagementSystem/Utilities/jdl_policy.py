@@ -11,11 +11,12 @@ Everything here is pure: text in, ``S_OK``/``S_ERROR`` out.
 
 from __future__ import annotations
 
-import posixpath
 import re
 
 from DIRAC import S_ERROR, S_OK
 from DIRAC.Core.Utilities.DErrno import EWMSJDL
+
+from BelleDIRAC.Resources.Catalog.lfn_naming import LFNError, validateLFN
 
 #: Attributes that impersonate another owner or VO: never accepted from a client.
 IDENTITY_ATTRIBUTES = {"owner", "ownerdn", "ownergroup", "virtualorganization", "vo"}
@@ -24,9 +25,6 @@ STEERING_ATTRIBUTES = {"jobpath", "scoutflag"}
 STEERING_PROPERTIES = {"JobAdministrator", "ProductionManagement"}
 
 LFN_ATTRIBUTES = ("InputData",)
-LFN_PREFIX = "/belle/"
-MAX_LFN_LENGTH = 1024
-_LFN_CHARS = re.compile(r"^[A-Za-z0-9_.+=\-/]+$")
 _PARAMETRIC = re.compile(r"%\([A-Za-z_][\w]*\)s|%[sn]")
 _NAME = re.compile(r"\s*([A-Za-z_][\w.]*)\s*=\s*")
 _BARE = re.compile(r"[^;\"{}\[\]]*")
@@ -125,20 +123,11 @@ def checkAttributes(attributes: dict, properties: list[str]) -> None:
 
 
 def checkLFN(lfn: str, attribute: str) -> None:
-    """An LFN must be a normalized absolute path in the Belle II namespace, in a safe character set."""
-    path = lfn[4:] if lfn.upper().startswith("LFN:") else lfn
-    concrete = _PARAMETRIC.sub("X", path)  # parametric placeholders are filled in per job
-    problem = None
-    if len(path) > MAX_LFN_LENGTH:
-        problem = f"longer than {MAX_LFN_LENGTH} characters"
-    elif not concrete.startswith(LFN_PREFIX):
-        problem = f"not below {LFN_PREFIX}"
-    elif not _LFN_CHARS.match(concrete):
-        problem = "has characters outside [A-Za-z0-9_.+=-/]"
-    elif "//" in concrete or posixpath.normpath(concrete) != concrete.rstrip("/") or concrete.endswith("/"):
-        problem = "is not a normalized path (no '.', '..', '//' or trailing '/')"
-    if problem:
-        raise JDLError(f"{attribute}: LFN {_shorten(lfn)!r} {problem}")
+    """An LFN must be valid by the Belle II naming rules; parametric placeholders are filled in per job."""
+    try:
+        validateLFN(lfn, placeholders=_PARAMETRIC)
+    except LFNError as exc:
+        raise JDLError(f"{attribute}: {exc}") from None
 
 
 def _as_list(value) -> list[str]:

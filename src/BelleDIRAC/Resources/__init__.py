@@ -1,0 +1,1 @@
+"""Belle II resources: catalog plugins and their naming rules."""
