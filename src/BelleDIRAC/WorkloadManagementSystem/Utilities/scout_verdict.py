@@ -1,0 +1,85 @@
+"""What to do with primary jobs, given the states of their scouts: wait, release or fail.
+
+Scouts are a few small clones of a job set that run first; the primaries wait in ``Scouting``. The
+decision is pure so it can be tested for every mix of scout states without a WMS. The agent that
+applies it gathers the scouts' states, calls :func:`scoutVerdict` and moves primaries in bulk.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+DONE = {"Done", "Completed"}
+FAILED = {"Failed"}
+STALLED = {"Stalled"}
+GONE = {"Killed", "Deleted"}
+WAIT, RELEASE, FAIL = "wait", "release", "fail"
+
+
+@dataclass(frozen=True)
+class ScoutPolicy:
+    """Thresholds, from Operations ``WorkloadManagement/Scouting`` (fractions of the scouts of a set).
+
+    ``onTimeout`` and ``onGone`` are ``release`` or ``fail``: what happens to primaries whose scouts are
+    still unfinished after ``timeoutSeconds``, or were all killed/deleted before proving anything.
+    """
+
+    successFraction: float = 0.3
+    failureFraction: float = 0.5
+    stalledIsFailure: bool = True
+    timeoutSeconds: float = 6 * 3600
+    onTimeout: str = FAIL
+    onGone: str = FAIL
+
+    def __post_init__(self):
+        for name in ("onTimeout", "onGone"):
+            if getattr(self, name) not in (RELEASE, FAIL):
+                raise ValueError(f"ScoutPolicy.{name} must be 'release' or 'fail', not {getattr(self, name)!r}")
+        if not (0 < self.successFraction <= 1 and 0 < self.failureFraction <= 1):
+            raise ValueError("ScoutPolicy fractions must be in (0, 1]")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str
+    reason: str
+
+
+def _why(scouts: list[dict], states: set[str]) -> str:
+    """The commonest minor/application status among the scouts in ``states`` (what the user should read)."""
+    reasons = Counter(
+        s.get("ApplicationStatus") if s.get("ApplicationStatus") not in (None, "", "Unknown") else s.get("MinorStatus")
+        for s in scouts
+        if s.get("Status") in states
+    )
+    return reasons.most_common(1)[0][0] if reasons else "unknown reason"
+
+
+def scoutVerdict(scouts: list[dict], ageSeconds: float, policy: ScoutPolicy = ScoutPolicy()) -> Verdict:
+    """Decide for one scouted job set.
+
+    :param scouts: one dict per scout with ``Status`` (and ``MinorStatus``/``ApplicationStatus`` if known);
+                   a scout that no longer exists in the WMS should be passed as ``{"Status": "Deleted"}``
+    :param ageSeconds: time since the scouts were submitted
+    """
+    total = len(scouts)
+    if total == 0:
+        return Verdict(RELEASE, "no scout jobs")
+    counts = Counter(s.get("Status") for s in scouts)
+    done = sum(counts[s] for s in DONE)
+    bad_states = FAILED | (STALLED if policy.stalledIsFailure else set())
+    failed = sum(counts[s] for s in bad_states)
+    gone = sum(counts[s] for s in GONE)
+    finished = done + failed + gone + (0 if policy.stalledIsFailure else counts["Stalled"])
+    if failed and failed >= policy.failureFraction * total:
+        return Verdict(FAIL, f"{failed}/{total} scout jobs failed: {_why(scouts, bad_states)}")
+    if done and done >= policy.successFraction * total:
+        return Verdict(RELEASE, f"{done}/{total} scout jobs done")
+    if finished == total:
+        if done:
+            return Verdict(RELEASE, f"{done}/{total} scout jobs done, the others ended without result")
+        return Verdict(policy.onGone, f"scout jobs ended without result ({gone} killed or deleted)")
+    if ageSeconds > policy.timeoutSeconds:
+        return Verdict(policy.onTimeout, f"scout jobs unfinished after {policy.timeoutSeconds / 3600:g} h")
+    return Verdict(WAIT, f"{total - finished}/{total} scout jobs pending")
