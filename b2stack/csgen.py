@@ -8,6 +8,7 @@ does: authorization rules and defaults stay those DIRAC and BelleDIRAC declare, 
 from __future__ import annotations
 
 import importlib.resources
+import time
 from pathlib import Path
 
 from diraccfg import CFG
@@ -77,7 +78,7 @@ def systems_section() -> CFG:
     wms["Services"]["SandboxStore"].setOption("LocalSE", "ProductionSandboxSE")
     wms["Services"]["SandboxStore"].setOption("BasePath", str(layout.path("sandboxes")))
     wms_tpl = templates["WorkloadManagement"]
-    for name in ("Optimizers", "JobPath", "JobSanity", "InputData", "JobScheduling"):
+    for name in ("Optimizers", "JobPath", "JobSanity", "Scouting", "InputData", "JobScheduling"):
         wms["Executors"][name] = _section(wms_tpl, "Executors", name)
     jobagent = _section(wms_tpl, "Agents", "JobAgent")
     # Local pilots: poll often, never give up on an empty queue, no artificial delay between jobs.
@@ -267,15 +268,25 @@ def local_cfgs() -> dict[str, CFG]:
 
 
 def write_all() -> Path:
-    """Write every cfg below ``<root>/etc``; the master CS only if it does not exist (it is live data)."""
+    """Write every cfg below ``<root>/etc``; return the master CS file.
+
+    The master CS is regenerated on every ``up`` so that a newer layout or ConfigTemplate always takes
+    effect; settings of your own go in ``etc/overrides.cfg``, merged on top (they win). A master file
+    that differs from the new one is kept as ``etc/csbackup/<Name>.<time>.cfg`` first.
+    """
     etc = layout.path("etc")
     etc.mkdir(parents=True, exist_ok=True)
     for name, cfg in local_cfgs().items():
         (etc / name).write_text(cfg.serialize())
-    master = etc / f"{layout.SETUP}.cfg"
     fresh = master_cs()
-    if master.exists():
-        # Keep what operators changed in the live CS; add what a newer layout brings.
-        fresh = fresh.mergeWith(CFG().loadFromFile(str(master)))
-    master.write_text(fresh.serialize())
+    overrides = etc / "overrides.cfg"
+    if overrides.exists():
+        fresh = fresh.mergeWith(CFG().loadFromFile(str(overrides)))
+    master = etc / f"{layout.SETUP}.cfg"
+    text = fresh.serialize()
+    if master.exists() and master.read_text() != text:
+        backup = etc / "csbackup" / f"{layout.SETUP}.{time.strftime('%Y%m%d-%H%M%S')}.cfg"
+        backup.parent.mkdir(exist_ok=True)
+        backup.write_text(master.read_text())
+    master.write_text(text)
     return master

@@ -15,6 +15,24 @@ FAILED = {"Failed"}
 STALLED = {"Stalled"}
 GONE = {"Killed", "Deleted"}
 WAIT, RELEASE, FAIL = "wait", "release", "fail"
+MAX_SCOUTS = 100
+
+
+def parseScoutID(value: str) -> list[int]:
+    """The scout job IDs named by a primary's ``ScoutID`` (``"first:last"``, a contiguous range, or one ID).
+
+    Raises ValueError on anything else, or on a range of more than :data:`MAX_SCOUTS` jobs (a job set
+    never has that many scouts; a huge range would make the agent query the whole JobDB).
+    """
+    text = str(value).strip().strip('"')
+    first, _, last = text.partition(":")
+    try:
+        lo, hi = int(first), int(last or first)
+    except ValueError:
+        raise ValueError(f"ScoutID {value!r} is not 'first:last'") from None
+    if lo <= 0 or hi < lo or hi - lo + 1 > MAX_SCOUTS:
+        raise ValueError(f"ScoutID {value!r} is not a range of 1 to {MAX_SCOUTS} positive job IDs")
+    return list(range(lo, hi + 1))
 
 
 @dataclass(frozen=True)

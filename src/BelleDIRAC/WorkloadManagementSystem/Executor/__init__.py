@@ -1,0 +1,1 @@
+"""Belle II optimizers of the WMS executor chain."""
