@@ -196,6 +196,17 @@ def operations() -> dict:
         "Defaults": {
             "ResourceStatus": {"Config": {"State": "Active"}},
             "JobDescription": {"AllowedJobTypes": ["User", "MCSimulation", "DataReconstruction", "Merge"]},
+            # ScoutingJobStatusAgent's policy (these are its defaults, written out to be seen and tuned).
+            "WorkloadManagement": {
+                "Scouting": {
+                    "SuccessFraction": "0.3",
+                    "FailureFraction": "0.5",
+                    "StalledIsFailure": "True",
+                    "TimeoutHours": "6",
+                    "OnTimeout": "fail",
+                    "OnGone": "fail",
+                }
+            },
         },
         layout.VO: {"Pilot": {"Extensions": ["Belle"]}},
     }

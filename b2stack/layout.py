@@ -62,6 +62,7 @@ HTTPS_SERVICES = [
 AGENTS = {
     "WorkloadManagement/StalledJobAgent": {"PollingTime": "600"},
     "WorkloadManagement/JobCleaningAgent": {"PollingTime": "3600"},
+    "WorkloadManagement/ScoutingJobStatusAgent": {"PollingTime": "10"},
     # DIRAC's default pool of 50 worker processes is sized for a central server, not a 2-core machine.
     "RequestManagement/RequestExecutingAgent": {"PollingTime": "30", "MinProcess": "2", "MaxProcess": "2"},
 }

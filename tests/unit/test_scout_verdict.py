@@ -67,3 +67,43 @@ def test_no_scouts_releases():
 def test_bad_policy_is_refused(kwargs):
     with pytest.raises(ValueError):
         ScoutPolicy(**kwargs)
+
+
+def test_plan_groups_sets_and_protects_against_foreign_scouts():
+    from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import planScoutedSets
+
+    now = 10_000.0
+    primaries = {
+        100: {"ScoutID": "1:2", "Owner": "alice"},
+        101: {"ScoutID": "1:2", "Owner": "alice"},
+        200: {"ScoutID": "3:4", "Owner": "alice"},
+        300: {"ScoutID": "5:5", "Owner": "mallory"},
+        400: {"ScoutID": "6:7", "Owner": "alice"},
+        500: {"ScoutID": "junk", "Owner": "alice"},
+    }
+
+    def job(status, owner="alice", **kw):
+        return {"Status": status, "Owner": owner, "SubmissionTime": now - 60, **kw}
+
+    scouts = {
+        1: job("Done"),
+        2: job("Running"),
+        3: job("Failed", MinorStatus="Application Finished With Errors"),
+        4: job("Failed", MinorStatus="Application Finished With Errors"),
+        5: job("Done"),  # alice's job, named by mallory
+        6: job("Running"),
+        7: job("Waiting"),
+    }
+    plan = {tuple(jobs): (action, reason) for action, reason, jobs in planScoutedSets(primaries, scouts, now)}
+    assert plan[(100, 101)] == (RELEASE, "1/2 scout jobs done")
+    assert plan[(200,)][0] == FAIL and "Application Finished With Errors" in plan[(200,)][1]
+    assert plan[(300,)] == (FAIL, "ScoutID 5:5 names jobs of another owner")
+    assert plan[(500,)][0] == FAIL
+    assert (400,) not in plan  # still waiting
+
+
+def test_plan_treats_vanished_scouts_as_deleted():
+    from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import planScoutedSets
+
+    plan = planScoutedSets({9: {"ScoutID": "1:2", "Owner": "a"}}, {}, now=0.0)
+    assert plan == [(FAIL, "scout jobs ended without result (2 killed or deleted)", [9])]

@@ -36,5 +36,7 @@ class Scouting(OptimizerExecutor):
             self.jobLog.info("Scouts passed, continuing", f"scouts {scoutID}")
             return self.setNextOptimizer(jobState)
         self.jobLog.info("Holding for scouts", scoutID)
+        # The agent finds every held job's scouts in one query on this parameter, not in each JDL.
+        jobState.setOptParameter("ScoutID", scoutID)
         waitingMinor = self.ex_getOption("WaitingMinorStatus", "Waiting for Scout Job Completion")
         return jobState.setStatus(SCOUTING, waitingMinor, source=self.ex_optimizerName())

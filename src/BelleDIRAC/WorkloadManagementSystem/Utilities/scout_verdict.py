@@ -101,3 +101,39 @@ def scoutVerdict(scouts: list[dict], ageSeconds: float, policy: ScoutPolicy = Sc
     if ageSeconds > policy.timeoutSeconds:
         return Verdict(policy.onTimeout, f"scout jobs unfinished after {policy.timeoutSeconds / 3600:g} h")
     return Verdict(WAIT, f"{total - finished}/{total} scout jobs pending")
+
+
+def planScoutedSets(
+    primaries: dict[int, dict], scouts: dict[int, dict], now: float, policy: ScoutPolicy = ScoutPolicy()
+) -> list[tuple[str, str, list[int]]]:
+    """Group primaries by their ``ScoutID`` and decide each set: ``[(action, reason, primaryIDs), ...]``.
+
+    :param primaries: ``{jobID: {"ScoutID": str, "Owner": str}}`` for jobs in status Scouting
+    :param scouts: ``{jobID: {"Status", "MinorStatus", "ApplicationStatus", "Owner", "SubmissionTime"}}``
+                   for every scout job that still exists (epoch seconds for ``SubmissionTime``)
+    :param now: epoch seconds
+
+    A set whose ``ScoutID`` is malformed, or names jobs of another owner, fails: otherwise anyone could
+    release their primaries with someone else's successful jobs. Sets still waiting are not returned.
+    """
+    bySet: dict[str, list[int]] = {}
+    for jid, info in primaries.items():
+        bySet.setdefault(str(info.get("ScoutID", "")), []).append(jid)
+    plan = []
+    for scoutID, jobs in bySet.items():
+        owners = {primaries[j].get("Owner") for j in jobs}
+        try:
+            ids = parseScoutID(scoutID)
+        except ValueError as exc:
+            plan.append((FAIL, str(exc), sorted(jobs)))
+            continue
+        states = [scouts.get(i, {"Status": "Deleted"}) for i in ids]
+        foreign = {s.get("Owner") for s in states if s.get("Owner")} - owners
+        if foreign or len(owners) > 1:
+            plan.append((FAIL, f"ScoutID {scoutID} names jobs of another owner", sorted(jobs)))
+            continue
+        submitted = [s["SubmissionTime"] for s in states if s.get("SubmissionTime")]
+        verdict = scoutVerdict(states, now - min(submitted) if submitted else 0.0, policy)
+        if verdict.action != WAIT:
+            plan.append((verdict.action, verdict.reason, sorted(jobs)))
+    return plan
