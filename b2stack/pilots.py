@@ -8,14 +8,10 @@ the stack is up. ``python -m b2stack.pilots SITE`` is the supervisor itself.
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
-import time
 
 from b2stack import layout, procs
-
-RESTART_DELAY = 1.0
+from b2stack.supervise import run_forever
 
 
 def _argv(site: str) -> list[str]:
@@ -26,21 +22,7 @@ def supervise(site: str) -> None:
     """Run the site's JobAgent forever, restarting it when it ends; stop cleanly on SIGTERM."""
     work = layout.path("pilots", site)
     work.mkdir(parents=True, exist_ok=True)
-    env = procs.base_env(["server.cfg", f"pilot-{site}.cfg"])
-    child: list[subprocess.Popen] = []
-
-    def _stop(_sig, _frm):
-        for proc in child:
-            proc.terminate()
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, _stop)
-    while True:
-        proc = subprocess.Popen(_argv(site), env=env, cwd=work, stdin=subprocess.DEVNULL)
-        child[:] = [proc]
-        code = proc.wait()
-        print(f"[pilots] {time.strftime('%F %T')} JobAgent for {site} exited with {code}; restarting", flush=True)
-        time.sleep(RESTART_DELAY)
+    run_forever(_argv(site), procs.base_env(["server.cfg", f"pilot-{site}.cfg"]), cwd=work)
 
 
 def start_all() -> None:

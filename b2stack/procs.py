@@ -45,12 +45,15 @@ def log_file(name: str) -> Path:
 
 
 def _start_time(pid: int) -> str | None:
-    """The kernel's start time of ``pid`` (field 22 of /proc/<pid>/stat): tells a recycled pid apart."""
+    """The kernel's start time of ``pid`` (field 22 of /proc/<pid>/stat): tells a recycled pid apart.
+
+    None for a process that is gone or a zombie (dead, only waiting for its parent to reap it)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat.rsplit(")", 1)[1].split()[19]
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else fields[19]
 
 
 def running_pid(name: str) -> int | None:

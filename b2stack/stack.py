@@ -47,8 +47,10 @@ def components() -> list[tuple[str, list[str], dict, int | None]]:
         if component != matcher:
             out.append((_dips_name(component), ["dirac-service", component], server_env, port))
     out.append(("optimizers", ["dirac-executor", "WorkloadManagement/Optimizers"], server_env, None))
+    # agents end after MaxCycles by design: a supervisor starts them again
     for component in layout.AGENTS:
-        out.append((component.split("/")[1], ["dirac-agent", component], server_env, None))
+        argv = [py, "-m", "b2stack.supervise", "--", "dirac-agent", component]
+        out.append((component.split("/")[1], argv, server_env, None))
     return out
 
 
@@ -112,11 +114,16 @@ def rss_sync() -> None:
     run_client(["dirac-rss-sync", "--init", "--defaultStatus", "Active"])
 
 
+def start_component(name: str, argv: list[str], env: dict) -> int:
+    """Start one component unless it runs (``python -m b2stack...`` helpers run from the repository)."""
+    return procs.start(name, argv, env, cwd=layout.REPO if argv[1:2] == ["-m"] else None)
+
+
 def _start_batch(batch) -> None:
     """Start the components of ``batch`` together, then wait until each one's port answers."""
     for name, argv, env, _port in batch:
         state = "already running" if procs.running_pid(name) else "started"
-        procs.start(name, argv, env, cwd=layout.REPO if argv[1:2] == ["-m"] else None)
+        start_component(name, argv, env)
         say(f"{name}: {state}")
     for name, _argv, _env, port in batch:
         if port:

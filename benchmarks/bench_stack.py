@@ -20,6 +20,7 @@ PARAMETRIC = """[
   ParameterStep = 1;
   StdOutput = "std.out";
   StdError = "std.err";
+  {extra}
 ]"""
 
 
@@ -34,8 +35,11 @@ def start_times() -> dict:
     return {"stack_start_cold_s": round(cold, 1), "stack_start_warm_s": round(warm, 1)}
 
 
-def parametric_to_waiting(n: int = 1000, url: str | None = None, timeout: float = 900) -> tuple[float, float]:
-    """Submit ``n`` parametric jobs (to ``url``'s JobManager, default the stack's); (submit s, all-Waiting s)."""
+def parametric_to_waiting(
+    n: int = 1000, url: str | None = None, timeout: float = 900, extra: str = ""
+) -> tuple[float, float]:
+    """Submit ``n`` parametric jobs (to ``url``'s JobManager, default the stack's; ``extra`` JDL lines);
+    (submit s, s until all have left the optimizers)."""
     client = Client("b2analyst", "belle_user")
     manager = f"JobManagerClient(url={url!r})" if url else "None"
     t0 = time.monotonic()
@@ -43,7 +47,7 @@ def parametric_to_waiting(n: int = 1000, url: str | None = None, timeout: float 
         f"""
         from DIRAC.WorkloadManagementSystem.Client.JobManagerClient import JobManagerClient
         from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
-        result = WMSClient(jobManagerClient={manager}).submitJob({PARAMETRIC.format(n=n)!r})
+        result = WMSClient(jobManagerClient={manager}).submitJob({PARAMETRIC.format(n=n, extra=extra)!r})
         """,
         timeout=timeout,
     )

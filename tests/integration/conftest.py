@@ -93,3 +93,16 @@ def jobdb(live_stack):
                            password=layout.DB_PASSWORD, database=layout.DB_PREFIX + "JobDB", autocommit=True)  # fmt: skip
     yield conn
     conn.close()
+
+
+@pytest.fixture()
+def discard(analyst):
+    """Job IDs a test appends here are deleted when it ends, passed or failed: the local pilots must not
+    inherit a backlog that starves the tests after it."""
+    jobs: list[int] = []
+    yield jobs
+    if jobs:
+        analyst.python(f"""
+            from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
+            result = WMSClient().deleteJob({sorted(set(jobs))})["OK"]
+            """)

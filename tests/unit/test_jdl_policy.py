@@ -60,7 +60,7 @@ def test_identity_attributes_are_refused_even_for_admins(attr):
         assert f"JDL attribute {attr} is reserved" in refused(jdl, props)
 
 
-@pytest.mark.parametrize("attr", ["JobPath", "ScoutFlag"])
+@pytest.mark.parametrize("attr", ["JobPath"])
 def test_steering_attributes_only_for_job_admins_and_production(attr):
     jdl = f'[ Executable = "/bin/true"; {attr} = "JobPath, JobScheduling"; ]'
     assert "reserved and may not be set by users" in refused(jdl, USER)
@@ -122,3 +122,22 @@ def test_handlers_override_submit_only():
         assert handler.export_submitJob.__module__.startswith("BelleDIRAC.")
         for name in ("export_killJob", "export_deleteJob", "export_rescheduleJob", "export_confirmBulkSubmission"):
             assert getattr(handler, name) is getattr(DIRACMixin, name)
+
+
+@pytest.mark.parametrize(
+    "attrs,why",
+    [
+        ('ScoutID = "junk"', "ScoutID: ScoutID 'junk' is not a list of job IDs"),
+        ('ScoutID = "1:100000"', "is not 1 to 100 positive job IDs"),
+        ('ScoutFlag = "yes"', "ScoutFlag must be a non-negative integer"),
+        ("ScoutEvents = -5", "ScoutEvents must be a non-negative integer"),
+        ('Events = "1e9"', "Events must be a non-negative integer"),
+    ],
+)
+def test_scouting_attributes_are_checked(attrs, why):
+    assert why in refused(f'[ Executable = "/bin/true"; {attrs}; ]', USER)
+
+
+def test_scouting_attributes_of_a_normal_scouted_set_pass():
+    assert checkUserJDL('[ Executable = "/bin/true"; ScoutID = "12:13,15"; Events = 1000; ]', USER)["OK"]
+    assert checkUserJDL('[ Executable = "/bin/true"; ScoutFlag = 1; ScoutEvents = 10; ]', USER)["OK"]

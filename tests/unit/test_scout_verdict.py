@@ -107,3 +107,53 @@ def test_plan_treats_vanished_scouts_as_deleted():
 
     plan = planScoutedSets({9: {"ScoutID": "1:2", "Owner": "a"}}, {}, now=0.0)
     assert plan == [(FAIL, "scout jobs ended without result (2 killed or deleted)", [9])]
+
+
+@pytest.mark.parametrize(
+    "text,ids",
+    [("7", [7]), ("3:5", [3, 4, 5]), ("3:4,9", [3, 4, 9]), (" 10:11 , 2 ", [2, 10, 11]), ('"1:2"', [1, 2])],
+)
+def test_scout_id_lists_and_ranges(text, ids):
+    from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import formatScoutID, parseScoutID
+
+    assert parseScoutID(text) == ids
+    assert parseScoutID(formatScoutID(ids)) == ids
+
+
+@pytest.mark.parametrize("text", ["", "a", "5:3", "0", "-1:2", "1:200", ",".join(str(i) for i in range(1, 103, 1))])
+def test_bad_scout_ids(text):
+    from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import parseScoutID
+
+    with pytest.raises(ValueError):
+        parseScoutID(text)
+
+
+def test_format_scout_id_is_compact():
+    from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import formatScoutID
+
+    assert formatScoutID([5, 1, 2, 3, 9, 10]) == "1:3,5,9:10"
+    with pytest.raises(ValueError):
+        formatScoutID([])
+
+
+def test_cpu_requirement_scales_the_slowest_scout():
+    from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import cpuRequirement
+
+    assert cpuRequirement([]) is None and cpuRequirement([None]) is None
+    assert cpuRequirement([0.0, 1.0]) == 3600  # floor
+    assert cpuRequirement([100.0, 3000.0], scoutEvents=10, primaryEvents=100, margin=2) == 60000
+    assert cpuRequirement([3000.0], scoutEvents=0, primaryEvents=100, margin=2) == 6000  # unknown events: 1:1
+    assert cpuRequirement([1e9], margin=2) == 7 * 24 * 3600  # cap
+
+
+def test_summaries_list_each_set_once_with_its_scouts():
+    from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import summarizeSets
+
+    primaries = {
+        11: {"ScoutID": "1:2", "Owner": "a", "JobGroup": "p1"},
+        12: {"ScoutID": "1:2", "Owner": "a", "JobGroup": "p1"},
+        13: {"ScoutID": "junk", "Owner": "b"},
+    }
+    rows = {row["ScoutID"]: row for row in summarizeSets(primaries, {1: {"Status": "Done"}})}
+    assert rows["1:2"]["Primaries"] == [11, 12] and rows["1:2"]["Scouts"] == {1: "Done", 2: "Deleted"}
+    assert rows["junk"]["Scouts"] == {}

@@ -80,3 +80,44 @@ def test_a_port_held_by_someone_else_is_refused_with_the_remedy(scratch):
         with pytest.raises(SystemExit, match=r"taken by a process that is not ours.*B2_PORT_CS=<port>"):
             stack._check_port_free("cs", port)
     stack._check_port_free("cs", port)  # free again: no complaint
+
+
+def test_a_killed_component_can_be_started_again_before_it_is_reaped(scratch):
+    """A component killed outright stays a zombie until its parent reaps it: it is not running."""
+    import signal
+
+    pid = procs.start("victim", ["sleep", "300"], dict(os.environ))
+    os.killpg(pid, signal.SIGKILL)
+    assert _dead(pid)
+    assert procs.running_pid("victim") is None
+    again = procs.start("victim", ["sleep", "300"], dict(os.environ))
+    assert again != pid and procs.running_pid("victim") == again
+    procs.stop("victim", grace=1)
+
+
+def test_supervisor_backs_off_only_while_a_component_keeps_dying():
+    from b2stack.supervise import MAX_DELAY, next_delay
+
+    delay = 0.0
+    seen = []
+    for _ in range(9):
+        delay = next_delay(delay, ran_for=0.5)
+        seen.append(delay)
+    assert seen[:4] == [1.0, 2.0, 4.0, 8.0] and seen[-1] == MAX_DELAY
+    assert next_delay(MAX_DELAY, ran_for=3600) == 1.0
+
+
+def test_supervised_component_is_restarted_after_it_exits(scratch, tmp_path):
+    import sys
+
+    marker = tmp_path / "runs"
+    argv = [sys.executable, "-m", "b2stack.supervise", "--", "/bin/sh", "-c", f"echo run >> {marker}"]
+    procs.start("flaky", argv, dict(os.environ), cwd=layout.REPO)
+    try:
+        for _ in range(60):
+            if marker.exists() and len(marker.read_text().split()) >= 2:
+                break
+            time.sleep(0.1)
+        assert len(marker.read_text().split()) >= 2, "the component was not started again"
+    finally:
+        assert procs.stop("flaky", grace=5)

@@ -21,7 +21,7 @@ from BelleDIRAC.Resources.Catalog.lfn_naming import LFNError, validateLFN
 #: Attributes that impersonate another owner or VO: never accepted from a client.
 IDENTITY_ATTRIBUTES = {"owner", "ownerdn", "ownergroup", "virtualorganization", "vo"}
 #: Attributes that steer the server's processing: only for job administrators and production managers.
-STEERING_ATTRIBUTES = {"jobpath", "scoutflag"}
+STEERING_ATTRIBUTES = {"jobpath"}
 STEERING_PROPERTIES = {"JobAdministrator", "ProductionManagement"}
 
 LFN_ATTRIBUTES = ("InputData",)
@@ -148,12 +148,29 @@ def checkPaths(attributes: dict) -> None:
         raise JDLError(f"OutputPath: {_shorten(output_path)!r} may not contain '..' or '//'")
 
 
+def checkScouting(attributes: dict) -> None:
+    """``ScoutID`` must name scout jobs; ``ScoutFlag``, ``ScoutEvents`` and ``Events`` must be numbers."""
+    from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import parseScoutID
+
+    lower = {name.lower(): (name, value) for name, value in attributes.items()}
+    if "scoutid" in lower:
+        name, value = lower["scoutid"]
+        try:
+            parseScoutID(value)
+        except ValueError as exc:
+            raise JDLError(f"{name}: {exc}") from None
+    for key in ("scoutflag", "scoutevents", "events"):
+        if key in lower and not re.fullmatch(r"\d{1,12}", str(lower[key][1]).strip()):
+            raise JDLError(f"{lower[key][0]} must be a non-negative integer, not {_shorten(str(lower[key][1]))!r}")
+
+
 def checkUserJDL(jdl: str, properties: list[str]) -> dict:
     """S_OK(parsed attributes) if a caller with ``properties`` may submit ``jdl``, else S_ERROR(EWMSJDL, why)."""
     try:
         attributes = parseJDL(jdl)
         checkAttributes(attributes, properties)
         checkPaths(attributes)
+        checkScouting(attributes)
     except JDLError as exc:
         return S_ERROR(EWMSJDL, str(exc))
     return S_OK(attributes)

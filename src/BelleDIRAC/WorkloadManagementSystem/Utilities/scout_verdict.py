@@ -19,20 +19,37 @@ MAX_SCOUTS = 100
 
 
 def parseScoutID(value: str) -> list[int]:
-    """The scout job IDs named by a primary's ``ScoutID`` (``"first:last"``, a contiguous range, or one ID).
+    """The scout job IDs named by a primary's ``ScoutID``: comma-separated IDs or ``first:last`` ranges.
 
-    Raises ValueError on anything else, or on a range of more than :data:`MAX_SCOUTS` jobs (a job set
-    never has that many scouts; a huge range would make the agent query the whole JobDB).
+    Raises ValueError on anything else, or on more than :data:`MAX_SCOUTS` jobs (a job set never has
+    that many scouts; a huge range would make the agent query the whole JobDB).
     """
-    text = str(value).strip().strip('"')
-    first, _, last = text.partition(":")
-    try:
-        lo, hi = int(first), int(last or first)
-    except ValueError:
-        raise ValueError(f"ScoutID {value!r} is not 'first:last'") from None
-    if lo <= 0 or hi < lo or hi - lo + 1 > MAX_SCOUTS:
-        raise ValueError(f"ScoutID {value!r} is not a range of 1 to {MAX_SCOUTS} positive job IDs")
-    return list(range(lo, hi + 1))
+    ids: set[int] = set()
+    for part in str(value).strip().strip('"').split(","):
+        first, _, last = part.strip().partition(":")
+        try:
+            lo, hi = int(first), int(last or first)
+        except ValueError:
+            raise ValueError(f"ScoutID {value!r} is not a list of job IDs or 'first:last' ranges") from None
+        if lo <= 0 or hi < lo or hi - lo + 1 > MAX_SCOUTS:
+            raise ValueError(f"ScoutID {value!r} is not 1 to {MAX_SCOUTS} positive job IDs")
+        ids.update(range(lo, hi + 1))
+        if len(ids) > MAX_SCOUTS:
+            raise ValueError(f"ScoutID {value!r} is not 1 to {MAX_SCOUTS} positive job IDs")
+    return sorted(ids)
+
+
+def formatScoutID(jobIDs: list[int]) -> str:
+    """The shortest ``ScoutID`` naming ``jobIDs`` (contiguous runs become ranges)."""
+    ids = sorted({int(j) for j in jobIDs})
+    if not ids:
+        raise ValueError("a scouted job set needs at least one scout")
+    runs, start = [], ids[0]
+    for prev, cur in zip(ids, ids[1:] + [None], strict=True):
+        if cur is None or cur != prev + 1:
+            runs.append(f"{start}:{prev}" if prev != start else str(start))
+            start = cur
+    return ",".join(runs)
 
 
 @dataclass(frozen=True)
@@ -137,3 +154,48 @@ def planScoutedSets(
         if verdict.action != WAIT:
             plan.append((verdict.action, verdict.reason, sorted(jobs)))
     return plan
+
+
+def cpuRequirement(
+    scoutCPU: list[float],
+    scoutEvents: int = 0,
+    primaryEvents: int = 0,
+    margin: float = 2.0,
+    floor: float = 3600.0,
+    cap: float = 7 * 24 * 3600.0,
+) -> int | None:
+    """The CPU time (normalised seconds, JDL ``CPUTime``) to ask for the primaries, from what scouts used.
+
+    The slowest scout counts (input files differ); it is scaled from the scouts' events to the primaries'
+    when both are known, times ``margin``, and kept within ``[floor, cap]`` so that one odd scout neither
+    starves the primaries of queue length nor sends them only to the longest queues. ``None`` when no
+    scout reported a CPU time: the primaries then keep their own requirement.
+    """
+    used = [float(c) for c in scoutCPU if c is not None and float(c) >= 0]
+    if not used:
+        return None
+    scale = primaryEvents / scoutEvents if scoutEvents > 0 and primaryEvents > 0 else 1.0
+    return int(min(cap, max(floor, max(used) * scale * margin)))
+
+
+def summarizeSets(primaries: dict[int, dict], scouts: dict[int, dict]) -> list[dict]:
+    """One row per job set in Scouting, for operators: owner, group, primaries, and each scout's status.
+
+    :param primaries: as for :func:`planScoutedSets`, optionally with ``JobGroup``
+    :param scouts: as for :func:`planScoutedSets`
+    """
+    sets: dict[str, dict] = {}
+    for jid, info in sorted(primaries.items()):
+        row = sets.setdefault(
+            str(info.get("ScoutID", "")),
+            {"ScoutID": str(info.get("ScoutID", "")), "Owner": info.get("Owner"), "JobGroup": info.get("JobGroup"),
+             "Primaries": []},
+        )  # fmt: skip
+        row["Primaries"].append(jid)
+    for row in sets.values():
+        try:
+            ids = parseScoutID(row["ScoutID"])
+        except ValueError:
+            ids = []
+        row["Scouts"] = {i: scouts.get(i, {}).get("Status", "Deleted") for i in ids}
+    return list(sets.values())
