@@ -120,13 +120,7 @@ def storm(n: int = 100_000, per_submit: int = 5000, timeout: float = 7200) -> di
         result = [float(p.get("TotalCPUTime(s)", 0)) for p in params.values()]
         """)
     cycles = [float(m) for m in re.findall(r"Scouting cycle .* failed in ([\d.]+) s", procs.tail(AGENT_LOG, 4000))]
-    client.python(f"""
-        from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
-        ids = list(range({first}, {last} + 1))
-        for i in range(0, len(ids), 10000):
-            WMSClient().deleteJob(ids[i:i + 10000])
-        result = True
-        """, timeout=timeout)  # fmt: skip
+    # the primaries are Failed (final): the JobCleaningAgent removes them like any other user's jobs
     per_job = sum(cpu) / len(cpu) if cpu else 0.0
     return {
         "storm_primaries": count,

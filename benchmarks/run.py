@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
-from benchmarks import bench_stack
+from benchmarks import bench_scouting, bench_stack
 
 
 def main() -> None:
@@ -15,6 +16,8 @@ def main() -> None:
     submit, waiting = bench_stack.parametric_to_waiting(1000)
     figures.update(parametric_1000_submit_s=round(submit, 1), parametric_1000_all_waiting_s=round(waiting, 1))
     figures.update(bench_stack.jobmanager_ours_vs_vanilla(1000))
+    figures.update(bench_scouting.chain_overhead(1000))
+    figures.update(bench_scouting.storm(int(os.environ.get("B2_BENCH_STORM", "100000"))))
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"{time.strftime('%Y%m%dT%H%M%S')}.json").write_text(json.dumps(figures, indent=2))
