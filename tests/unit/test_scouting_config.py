@@ -23,3 +23,28 @@ def test_scout_id_ranges(value, ids):
 def test_bad_scout_ids(value):
     with pytest.raises(ValueError):
         parseScoutID(value)
+
+
+class Ops:
+    """Operations answering from a dict (the CS path relative to Operations)."""
+
+    def __init__(self, values):
+        self.values = values
+
+    def getValue(self, path, default=None):
+        return self.values.get(path, default)
+
+
+def test_agent_policy_comes_from_operations_and_the_stack_writes_every_option():
+    from BelleDIRAC.WorkloadManagementSystem.Agent.ScoutingJobStatusAgent import policyFromCS
+
+    section = "Operations/Defaults/WorkloadManagement/Scouting"
+    written = csgen.master_cs().getAsDict(section)
+    assert set(written) == {"SuccessFraction", "FailureFraction", "StalledIsFailure", "TimeoutHours", "OnTimeout",
+                            "OnGone"}  # fmt: skip
+    ops = Ops({f"WorkloadManagement/Scouting/{k}": v for k, v in written.items()})
+    policy = policyFromCS(ops)
+    assert (policy.successFraction, policy.timeoutSeconds, policy.onGone) == (0.3, 6 * 3600, "fail")
+    assert policyFromCS(Ops({"WorkloadManagement/Scouting/StalledIsFailure": "False"})).stalledIsFailure is False
+    with pytest.raises(ValueError):
+        policyFromCS(Ops({"WorkloadManagement/Scouting/OnTimeout": "maybe"}))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 
-from DIRAC import S_OK
+from DIRAC import S_ERROR, S_OK
 from DIRAC.ConfigurationSystem.Client.Helpers.Operations import Operations
 from DIRAC.Core.Base.AgentModule import AgentModule
 from DIRAC.WorkloadManagementSystem.DB.JobDB import JobDB
@@ -38,7 +38,7 @@ def policyFromCS(ops: Operations) -> ScoutPolicy:
     return ScoutPolicy(
         successFraction=float(ops.getValue(f"{section}/SuccessFraction", 0.3)),
         failureFraction=float(ops.getValue(f"{section}/FailureFraction", 0.5)),
-        stalledIsFailure=ops.getValue(f"{section}/StalledIsFailure", True),
+        stalledIsFailure=str(ops.getValue(f"{section}/StalledIsFailure", True)).lower() in ("true", "yes", "1"),
         timeoutSeconds=float(ops.getValue(f"{section}/TimeoutHours", 6)) * 3600,
         onTimeout=ops.getValue(f"{section}/OnTimeout", "fail"),
         onGone=ops.getValue(f"{section}/OnGone", "fail"),
@@ -55,8 +55,15 @@ class ScoutingJobStatusAgent(AgentModule):
         return S_OK()
 
     def execute(self):
+        try:
+            return self._cycle(policyFromCS(Operations()))
+        except ValueError as exc:
+            return S_ERROR(f"Bad Operations/WorkloadManagement/Scouting configuration: {exc}")
+        except RuntimeError as exc:
+            return S_ERROR(f"JobDB not usable, nothing moved this cycle: {exc}")
+
+    def _cycle(self, policy: ScoutPolicy):
         started = time.monotonic()
-        policy = policyFromCS(Operations())
         primaries = self.jobs.held(limit=self.maxPrimaries)
         if not primaries:
             return S_OK()
