@@ -18,11 +18,25 @@ def _argv(site: str) -> list[str]:
     return ["dirac-agent", "WorkloadManagement/JobAgent", "-o", "MaxCycles=200"]
 
 
+def pilot_env(site: str) -> dict[str, str]:
+    """The site's pilot environment: the stack's configuration, and a DIRAC root of its own.
+
+    A JobAgent rewrites ``$DIRAC_ROOT_PATH/etc/dirac.cfg`` (read, add /LocalSite/CPUTimeLeft, write)
+    after every job. Three pilots doing that to the clients' ``dirac.cfg`` race, and one reading the file
+    while another rewrites it leaves it with nothing but /LocalSite: every client then fails with "No
+    configuration servers found". So each pilot gets its own root, as a real pilot has its own directory.
+    """
+    work = layout.path("pilots", site)
+    (work / "etc").mkdir(parents=True, exist_ok=True)
+    (work / "etc" / "dirac.cfg").touch()
+    env = procs.base_env(["dirac.cfg", "server.cfg", f"pilot-{site}.cfg"])
+    env["DIRAC_ROOT_PATH"] = str(work)
+    return env
+
+
 def supervise(site: str) -> None:
     """Run the site's JobAgent forever, restarting it when it ends; stop cleanly on SIGTERM."""
-    work = layout.path("pilots", site)
-    work.mkdir(parents=True, exist_ok=True)
-    run_forever(_argv(site), procs.base_env(["server.cfg", f"pilot-{site}.cfg"]), cwd=work)
+    run_forever(_argv(site), pilot_env(site), cwd=layout.path("pilots", site))
 
 
 def start_all() -> None:

@@ -66,6 +66,8 @@ def test_job_runs_to_done_and_output_comes_back(analyst, tmp_path):
     assert job_id, out
     state = analyst.wait_status(job_id, {"Done", "Failed"})
     assert state["Status"] == "Done", state
+    # the pilot that ran it kept its hands off the clients' configuration
+    assert "Servers" in layout.path("etc", "dirac.cfg").read_text()
     outdir = tmp_path / "out"
     outdir.mkdir()
     analyst.run("dirac-wms-job-get-output", str(job_id), cwd=outdir, check=True)

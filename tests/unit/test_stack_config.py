@@ -65,3 +65,14 @@ def test_extensions_expose_a_version_string():
 
     assert isinstance(BelleDIRAC.version, str) and isinstance(BelleRawDIRAC.version, str)
     assert getCurrentVersion()["Value"] == BelleRawDIRAC.version
+
+
+def test_pilots_never_write_the_clients_configuration(tmp_path, monkeypatch):
+    """A JobAgent rewrites $DIRAC_ROOT_PATH/etc/dirac.cfg after each job: pilots must have their own root."""
+    from b2stack import layout, pilots
+
+    monkeypatch.setattr(layout, "ROOT", tmp_path)
+    env = pilots.pilot_env("LCG.KEK.jp")
+    assert env["DIRAC_ROOT_PATH"] != str(layout.ROOT)
+    assert (tmp_path / "pilots" / "LCG.KEK.jp" / "etc" / "dirac.cfg").exists()
+    assert env["DIRACSYSCONFIG"].split(",")[0] == str(tmp_path / "etc" / "dirac.cfg")
