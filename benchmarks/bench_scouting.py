@@ -141,3 +141,25 @@ def _jobdb():
 
     return MySQLdb.connect(host=layout.MYSQL_HOST, port=layout.MYSQL_PORT, user=layout.DB_USER,
                            password=layout.DB_PASSWORD, database=layout.DB_PREFIX + "JobDB", autocommit=True)  # fmt: skip
+
+
+def agent_cycle(n: int = 10_000, timeout: float = 1200) -> dict:
+    """One agent cycle that fails ``n`` primaries held together (their only scout is killed)."""
+    from b2stack import pilots
+
+    client = Client("b2analyst", "belle_user")
+    pilots.stop_all()
+    try:
+        holder = _submit_one(client, HOLDER)
+        parametric_to_waiting(n, timeout=timeout, extra=f'ScoutID = "{holder}";', delete=False)
+        client.python(f"""
+            from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
+            result = WMSClient().killJob([{holder}])["OK"]
+            """)
+        pattern = rf"Scouting cycle {n} primaries, 0 released, {n} failed in ([\d.]+) s"
+        deadline = time.monotonic() + timeout
+        while not (found := re.findall(pattern, procs.tail(AGENT_LOG, 400))) and time.monotonic() < deadline:
+            time.sleep(2)
+    finally:
+        pilots.start_all()
+    return {f"agent_cycle_failing_{n}_held_s": float(found[-1]) if found else None}

@@ -36,7 +36,7 @@ def start_times() -> dict:
 
 
 def parametric_to_waiting(
-    n: int = 1000, url: str | None = None, timeout: float = 900, extra: str = ""
+    n: int = 1000, url: str | None = None, timeout: float = 900, extra: str = "", delete: bool = True
 ) -> tuple[float, float]:
     """Submit ``n`` parametric jobs (to ``url``'s JobManager, default the stack's; ``extra`` JDL lines);
     (submit s, s until all have left the optimizers)."""
@@ -71,10 +71,11 @@ def parametric_to_waiting(
         timeout=timeout + 60,
     )
     total = time.monotonic() - t0
-    client.python(f"""
-        from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
-        result = WMSClient().deleteJob({ids})
-        """)
+    if delete:
+        client.python(f"""
+            from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
+            result = WMSClient().deleteJob({ids})
+            """)
     assert waiting, "jobs did not all leave the optimizers in time"
     return submitted, total
 

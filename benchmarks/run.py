@@ -17,6 +17,7 @@ def main() -> None:
     figures.update(parametric_1000_submit_s=round(submit, 1), parametric_1000_all_waiting_s=round(waiting, 1))
     figures.update(bench_stack.jobmanager_ours_vs_vanilla(1000))
     figures.update(bench_scouting.chain_overhead(1000))
+    figures.update(bench_scouting.agent_cycle(10_000))
     figures.update(bench_scouting.storm(int(os.environ.get("B2_BENCH_STORM", "100000"))))
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
