@@ -61,6 +61,14 @@ def _root():
         return MySQLdb.connect(unix_socket="/run/mysqld/mysqld.sock", **kwargs)
 
 
+def connect(db: str):
+    """A connection as the project's own DB user to ``<prefix><db>`` (autocommit, for reading state)."""
+    import MySQLdb
+
+    return MySQLdb.connect(host=layout.MYSQL_HOST, port=layout.MYSQL_PORT, user=layout.DB_USER,
+                           password=layout.DB_PASSWORD, database=layout.DB_PREFIX + db, autocommit=True)  # fmt: skip
+
+
 def schema_statements(db_name: str) -> list[str]:
     """The SQL statements of ``<db_name>.sql`` from the highest-priority extension that ships it."""
     from DIRAC import gLogger

@@ -14,13 +14,14 @@ from __future__ import annotations
 import re
 import time
 
-from b2stack import layout, procs, stack
+from b2stack import database, procs, stack
 from benchmarks.bench_stack import parametric_to_waiting
 from tests.integration.conftest import Client
 
 EXECUTORS = "/Systems/WorkloadManagement/Executors"
 VANILLA = ["-o", f"{EXECUTORS}/Optimizers/Load=JobPath,JobSanity,InputData,JobScheduling",
            "-o", f"{EXECUTORS}/JobPath/BasePath=JobPath,JobSanity"]  # fmt: skip
+AGENT_LOG = "ScoutingJobStatusAgent"
 HOLDER = '[ Executable = "/bin/true"; JobType = "User"; JobName = "bench-scout"; ]'
 
 
@@ -101,7 +102,7 @@ def storm(n: int = 100_000, per_submit: int = 5000, timeout: float = 7200) -> di
     )
     scouts, first, last, count = res
     submitted = time.monotonic() - t0
-    conn = _jobdb()
+    conn = database.connect("JobDB")
     cur = conn.cursor()
 
     def count_status(status: str) -> int:
@@ -131,16 +132,6 @@ def storm(n: int = 100_000, per_submit: int = 5000, timeout: float = 7200) -> di
         "storm_scout_cpu_s": round(sum(cpu), 2),
         "storm_cpu_ratio_scouts_over_all": round(sum(cpu) / (per_job * (count + len(scouts))), 6) if per_job else None,
     }
-
-
-AGENT_LOG = "ScoutingJobStatusAgent"
-
-
-def _jobdb():
-    import MySQLdb
-
-    return MySQLdb.connect(host=layout.MYSQL_HOST, port=layout.MYSQL_PORT, user=layout.DB_USER,
-                           password=layout.DB_PASSWORD, database=layout.DB_PREFIX + "JobDB", autocommit=True)  # fmt: skip
 
 
 def agent_cycle(n: int = 10_000, timeout: float = 1200) -> dict:

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from b2stack import layout, procs, stack
+from b2stack import database, layout, procs, stack
 
 
 @pytest.fixture(scope="session")
@@ -87,10 +87,7 @@ operator = _user("b2operator", "belle_admin")
 @pytest.fixture(scope="session")
 def jobdb(live_stack):
     """A direct, read-only look at JobDB in MariaDB (to prove what did or did not reach it)."""
-    import MySQLdb
-
-    conn = MySQLdb.connect(host=layout.MYSQL_HOST, port=layout.MYSQL_PORT, user=layout.DB_USER,
-                           password=layout.DB_PASSWORD, database=layout.DB_PREFIX + "JobDB", autocommit=True)  # fmt: skip
+    conn = database.connect("JobDB")
     yield conn
     conn.close()
 

@@ -17,6 +17,7 @@ from DIRAC import S_ERROR, S_OK
 from DIRAC.Core.Utilities.DErrno import EWMSJDL
 
 from BelleDIRAC.Resources.Catalog.lfn_naming import LFNError, validateLFN
+from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import parseScoutID
 
 #: Attributes that impersonate another owner or VO: never accepted from a client.
 IDENTITY_ATTRIBUTES = {"owner", "ownerdn", "ownergroup", "virtualorganization", "vo"}
@@ -150,8 +151,6 @@ def checkPaths(attributes: dict) -> None:
 
 def checkScouting(attributes: dict) -> None:
     """``ScoutID`` must name scout jobs; ``ScoutFlag``, ``ScoutEvents`` and ``Events`` must be numbers."""
-    from BelleDIRAC.WorkloadManagementSystem.Utilities.scout_verdict import parseScoutID
-
     lower = {name.lower(): (name, value) for name, value in attributes.items()}
     if "scoutid" in lower:
         name, value = lower["scoutid"]
