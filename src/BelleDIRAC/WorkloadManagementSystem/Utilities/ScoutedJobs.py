@@ -60,6 +60,12 @@ class ScoutedJobs:
             for jid, value in result["Value"]:
                 if int(jid) in out:
                     out[int(jid)]["ScoutID"] = value
+        # The optimizer commits the status before its parameters: a job seen in between has no ScoutID
+        # parameter yet, so it is read from the JDL (which is where the parameter comes from).
+        for jid in [j for j, info in out.items() if not info["ScoutID"]]:
+            result = self.jobDB.getJobJDL(jid)
+            if result["OK"] and result["Value"]:
+                out[jid]["ScoutID"] = ClassAd(result["Value"]).getAttributeString("ScoutID") or ""
         return out
 
     def scouts(self, primaries: dict[int, dict]) -> dict[int, dict]:
