@@ -39,13 +39,19 @@ def ensure_server() -> None:
         ["start-stop-daemon", "--start", "--oknodo", "--background", "--chuid", "mysql", "--exec", daemon],
         check=True,
     )
+    await_started("MariaDB", layout.MYSQL_HOST, layout.MYSQL_PORT)
+
+
+def await_started(what: str, host: str, port: int, seconds: float = 30.0) -> None:
+    """After starting a machine service: note that we started it (``.stack/run``) and wait for its port."""
     layout.RUN_DIR.mkdir(parents=True, exist_ok=True)
-    (layout.RUN_DIR / "mariadb.started").write_text("started by b2stack\n")
-    for _ in range(60):
-        if port_open(layout.MYSQL_HOST, layout.MYSQL_PORT):
+    (layout.RUN_DIR / f"{what.lower()}.started").write_text("started by b2stack\n")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if port_open(host, port):
             return
         time.sleep(0.5)
-    raise SystemExit(f"MariaDB did not open {layout.MYSQL_HOST}:{layout.MYSQL_PORT} within 30 s: see its error log")
+    raise SystemExit(f"{what} did not open {host}:{port} within {seconds:.0f} s: see its error log")
 
 
 def _root():

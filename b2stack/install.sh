@@ -10,7 +10,7 @@ py=${PYTHON:-python3}
 say() { printf '[install] %s\n' "$*"; }
 
 debs=(swig libssl-dev libmariadb-dev pkg-config python3-gfal2 gfal2-plugin-file mariadb-server
-      memcached openssl)
+      memcached openssl postgresql)
 missing=()
 for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -62,3 +62,5 @@ if [ ! -f "$stamp" ] || [ "$here/setup.cfg" -nt "$stamp" ]; then
   touch "$stamp"
 fi
 say "venv ready: $venv"
+# The Rucio server lives in a venv of its own beside this one (its pins clash with rucio-clients here).
+bash "$here/b2stack/rucio_install.sh" "${B2_RUCIO_VENV:-$here/.venv-rucio}"

@@ -160,3 +160,15 @@ def user_dir(user: str) -> Path:
 
 def proxy_file(user: str, group: str) -> Path:
     return user_dir(user) / f"proxy-{group}.pem"
+
+
+# Rucio (b2stack/rucio.py): the server has a venv of its own (its pins clash with rucio-clients in VENV), a
+# PostgreSQL database of the stack's (Rucio's JSON metadata needs PostgreSQL, not SQLite or MariaDB), a
+# memcached of its own and a REST port in the stack's range.
+RUCIO_VENV = Path(os.environ.get("B2_RUCIO_VENV", REPO / ".venv-rucio"))
+RUCIO_PORT = _port("rucio", 18445)
+RUCIO_MEMCACHED_PORT = _port("rucio_memcached", 11311)
+PG_HOST = os.environ.get("B2_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("B2_PG_PORT", "5432"))
+PG_USER = os.environ.get("B2_PG_USER", "postgres")
+RUCIO_DB = DB_PREFIX + "rucio"

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from b2stack import certs, csgen, database, layout, procs
+from b2stack import certs, csgen, database, layout, procs, rucio
 from b2stack.log import say
 
 SERVER_CFG = ["server.cfg"]
@@ -51,6 +51,7 @@ def components() -> list[tuple[str, list[str], dict, int | None]]:
     for component in layout.AGENTS:
         argv = [py, "-m", "b2stack.supervise", "--", "dirac-agent", component]
         out.append((component.split("/")[1], argv, server_env, None))
+    out.extend(rucio.components())  # memcached, the Rucio REST server, its transfer daemons
     return out
 
 
@@ -142,11 +143,13 @@ def up() -> None:
     say("certificates ready")
     master = csgen.write_all()
     say(f"configuration written ({master})")
+    say(rucio.prepare())  # PostgreSQL DB, rucio.cfg, schema, accounts, scopes, RSEs: before Rucio starts
     # The CS first (everything reads it); then every table is created once; then all the rest together.
     comps = components()
     _start_batch(comps[:2])
     prepare_tables()
     _start_batch(comps[2:])
+    say(rucio.wait_ready())
     # tornado-start-all answers before every handler is initialised; make sure RSS answers.
     rss_sync()
     say("RSS synchronised: sites and SEs Active")
@@ -220,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         down()
         import shutil
 
-        say(f"dropped {', '.join(database.drop_databases())}")
+        dropped = database.drop_databases() + [db for db in [rucio.drop_database()] if db]
+        say(f"dropped {', '.join(dropped)}")
         shutil.rmtree(layout.ROOT, ignore_errors=True)
     return 0
 
