@@ -188,7 +188,22 @@ def resources() -> dict:
             "Access": "remote",
         },
     }
-    return {"Sites": {"LCG": sites}, "StorageElements": ses}
+    return {"Sites": {"LCG": sites}, "StorageElements": ses, "FileCatalogs": {CATALOG: catalog_options()}}
+
+
+# The only catalog: Rucio through BelleDIRAC's plugin (the CatalogType DIRAC's Rucio agents recognise).
+CATALOG = "RucioFileCatalog"
+
+
+def catalog_options() -> dict:
+    return {
+        "CatalogType": "RucioFileCatalog",
+        "AccessType": "Read-Write",
+        "Status": "Active",
+        "Master": "True",
+        # Clients log in with their RUCIO_CONFIG; without one, with their proxy against this host.
+        "RucioHost": f"http://127.0.0.1:{layout.RUCIO_PORT}",
+    }
 
 
 def operations() -> dict:
@@ -196,6 +211,9 @@ def operations() -> dict:
         "Defaults": {
             "ResourceStatus": {"Config": {"State": "Active"}},
             "JobDescription": {"AllowedJobTypes": ["User", "MCSimulation", "DataReconstruction", "Merge"]},
+            "Services": {"Catalogs": {"CatalogList": CATALOG, CATALOG: catalog_options()}},
+            # The stack's SEs speak file:// only; DataManager asks for srm/dips PFNs to register otherwise.
+            "DataManagement": {"RegistrationProtocols": "file", "AccessProtocols": "file", "WriteProtocols": "file"},
             # ScoutingJobStatusAgent's policy (these are its defaults, written out to be seen and tuned).
             "WorkloadManagement": {
                 "Scouting": {

@@ -172,3 +172,6 @@ PG_HOST = os.environ.get("B2_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("B2_PG_PORT", "5432"))
 PG_USER = os.environ.get("B2_PG_USER", "postgres")
 RUCIO_DB = DB_PREFIX + "rucio"
+# What DIRAC's own processes (services, agents, pilots and their jobs) log in to Rucio with: the service
+# account. Users' shells point RUCIO_CONFIG at their own file (see b2stack/rucio.py).
+RUCIO_SERVICE_CFG = ROOT / "etc" / "rucio" / "service-client.cfg"

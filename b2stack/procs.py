@@ -24,6 +24,7 @@ def base_env(extra_cfg: list[str] | None = None, tornado: bool = False) -> dict[
         DIRAC_ROOT_PATH=str(layout.ROOT),
         X509_CERT_DIR=str(layout.CERT_DIR),
         PATH=f"{layout.VENV / 'bin'}:{env.get('PATH', '/usr/bin:/bin')}",
+        RUCIO_CONFIG=str(layout.RUCIO_SERVICE_CFG),
     )
     if extra_cfg:
         env["DIRACSYSCONFIG"] = ",".join(str(layout.path("etc", c)) for c in extra_cfg)

@@ -281,10 +281,11 @@ def write_configs() -> None:
     for path, text in [(SERVER_CFG, server_cfg_text()), (ALEMBIC_INI, alembic_ini_text())]:
         path.write_text(text)
         path.chmod(0o600)
-    for account in [u.name for u in layout.USERS]:
-        client_cfg(account).parent.mkdir(parents=True, exist_ok=True)
-        client_cfg(account).write_text(client_cfg_text(account))
-        client_cfg(account).chmod(0o600)
+    targets = {client_cfg(u.name): u.name for u in layout.USERS} | {layout.RUCIO_SERVICE_CFG: SERVICE_ACCOUNT}
+    for path, account in targets.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(client_cfg_text(account))
+        path.chmod(0o600)
 
 
 def prepare() -> str:

@@ -141,8 +141,14 @@ def up() -> None:
     say(f"databases ready ({len(created)} created: {', '.join(created) or 'none'})")
     certs.make_all()
     say("certificates ready")
+    master_file = layout.path("etc", f"{layout.SETUP}.cfg")
+    before = master_file.read_text() if master_file.exists() else None
     master = csgen.write_all()
     say(f"configuration written ({master})")
+    if before is not None and before != master.read_text() and procs.running_pid("cs"):
+        # The CS server reads its file at start only; clients refresh from it, so restarting it is enough.
+        procs.stop("cs")
+        say("configuration changed: CS server restarted")
     say(rucio.prepare())  # PostgreSQL DB, rucio.cfg, schema, accounts, scopes, RSEs: before Rucio starts
     # The CS first (everything reads it); then every table is created once; then all the rest together.
     comps = components()

@@ -18,7 +18,11 @@ def extension_metadata():
     """Describe the extension to DIRAC (read by ``DIRAC.Core.Utilities.Extensions``).
 
     Priority 100 puts BelleDIRAC above DIRAC (0) and WebAppDIRAC (10), as every VO extension does.
+    DIRAC calls this before it builds ObjectLoader's search order: the moment to keep that order right.
     """
+    from BelleDIRAC.Core.Utilities import ObjectLoaderOrder
+
+    ObjectLoaderOrder.install()
     return {
         "priority": 100,
         "primary_extension": True,

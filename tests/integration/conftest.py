@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from b2stack import database, layout, procs, stack
+from b2stack import database, layout, procs, rucio, stack
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +36,7 @@ class Client:
         self.proxy = layout.proxy_file(user, group)
         self.env = procs.base_env([])
         self.env["X509_USER_PROXY"] = str(self.proxy)
+        self.env["RUCIO_CONFIG"] = str(rucio.client_cfg(user))  # the user's own Rucio login, as in their shell
 
     def run(self, *argv: str, cwd=None, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess:
         proc = subprocess.run(list(argv), env=self.env, cwd=cwd, capture_output=True, text=True, timeout=timeout)
