@@ -362,7 +362,14 @@ def bootstrap() -> str:
     for se in ses:
         if _once(rse.add_rse, se, issuer, deterministic=True):
             added.append(f"RSE {se}")
-        for key, value in (("lfn2pfn_algorithm", "belleii"), ("user_writable", True), ("site", se.split("-")[0])):
+        # ANY=True: the RSE expression Rucio's DIRAC helper (add_files) gives the datasets it creates.
+        attributes = (
+            ("lfn2pfn_algorithm", "belleii"),
+            ("user_writable", True),
+            ("site", se.split("-")[0]),
+            ("ANY", "true"),
+        )
+        for key, value in attributes:
             rse.add_rse_attribute(se, key, value, issuer)
         _ensure_protocol(se, issuer)
         for name, _type, _admin in accounts:

@@ -9,6 +9,7 @@ nodes of the test sites.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import time
@@ -141,11 +142,15 @@ def up() -> None:
     say(f"databases ready ({len(created)} created: {', '.join(created) or 'none'})")
     certs.make_all()
     say("certificates ready")
-    master_file = layout.path("etc", f"{layout.SETUP}.cfg")
-    before = master_file.read_text() if master_file.exists() else None
+    # The CS server rewrites its file (version stamp), so what we generated is remembered apart.
+    stamp = layout.RUN_DIR / "cs-generated.sha256"
+    before = stamp.read_text() if stamp.exists() else None
     master = csgen.write_all()
+    generated = hashlib.sha256(master.read_bytes()).hexdigest()
+    layout.RUN_DIR.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(generated)
     say(f"configuration written ({master})")
-    if before is not None and before != master.read_text() and procs.running_pid("cs"):
+    if before is not None and before != generated and procs.running_pid("cs"):
         # The CS server reads its file at start only; clients refresh from it, so restarting it is enough.
         procs.stop("cs")
         say("configuration changed: CS server restarted")

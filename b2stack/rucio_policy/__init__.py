@@ -22,10 +22,17 @@ def extract_scope_belleii(did: str, scopes=None) -> tuple[str, str]:
     if ":" in did:
         scope, name = did.split(":", 1)
         return scope, name
+    from rucio.common.exception import InvalidObject
+
     from BelleDIRAC.Resources.Catalog import lfn_naming
 
+    if did.rstrip("/") == lfn_naming.VO_ROOT:
+        return "other", lfn_naming.VO_ROOT  # the VO's top container (DIRAC's helpers walk up to it)
     user_scopes = {s for s in (scopes or ()) if s.startswith(("user.", "group."))}
-    return lfn_naming.lfnToDID(did.rstrip("/"), user_scopes)
+    try:
+        return lfn_naming.lfnToDID(did.rstrip("/"), user_scopes)
+    except lfn_naming.LFNError as exc:
+        raise InvalidObject(str(exc)) from None  # a 4xx naming the problem, not a server error
 
 
 def lfn2pfn_belleii(scope: str, name: str, rse: str, rse_attrs: dict, protocol_attrs: dict) -> str:

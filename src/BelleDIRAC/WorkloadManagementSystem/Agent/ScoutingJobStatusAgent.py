@@ -64,6 +64,9 @@ class ScoutingJobStatusAgent(AgentModule):
 
     def _cycle(self, policy: ScoutPolicy):
         started = time.monotonic()
+        stranded = self.jobs.stranded(olderThan=self.am_getPollingTime())
+        if stranded:
+            self.log.notice("Released jobs handed to the optimizers again", f"{len(stranded)} (stopped mid-cycle)")
         primaries = self.jobs.held(limit=self.maxPrimaries)
         if not primaries:
             return S_OK()

@@ -8,6 +8,8 @@ next cycle, and a job is never moved twice nor out of a status someone else gave
 
 from __future__ import annotations
 
+import datetime
+
 from DIRAC import S_OK, gLogger
 from DIRAC.Core.DISET.MessageClient import MessageClient
 from DIRAC.Core.Utilities import TimeUtilities
@@ -122,6 +124,20 @@ class ScoutedJobs:
             moved += done
             optimizeNow(done)
         return moved
+
+    def stranded(self, olderThan: float) -> list[int]:
+        """Released jobs the OptimizationMind was never told about (the agent stopped between the status
+        change and the message), in Checking/Scouting for more than ``olderThan`` seconds: told again.
+
+        Without this they would wait for the Mind's own rescan (``LoadJobPeriod``, 300 s)."""
+        older = TimeUtilities.toString(datetime.datetime.utcnow() - datetime.timedelta(seconds=olderThan))
+        cond = {"Status": JobStatus.CHECKING, "MinorStatus": "Scouting"}
+        result = self.jobDB.selectJobs(cond, older=older, limit=QUERY_CHUNK)
+        if not result["OK"]:
+            raise RuntimeError(result["Message"])
+        jobs = [int(j) for j in result["Value"]]
+        optimizeNow(jobs)
+        return jobs
 
     def fail(self, jobs: list[int], reason: str) -> list[int]:
         moved = []
