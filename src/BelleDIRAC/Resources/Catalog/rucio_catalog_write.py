@@ -64,6 +64,15 @@ class RucioCatalogWriteMixin:
             mid = len(items) // 2
             return self._bulk(call, items[:mid], keyOf, failed) + self._bulk(call, items[mid:], keyOf, failed)
 
+    def _perSE(self, method, bySE: dict[str, list], failed: dict) -> list[str]:
+        """``method(se, files)`` per SE and chunk of 1000; the names Rucio accepted."""
+        done = []
+        for se, files in bySE.items():
+            for chunk in chunked(files):
+                call = lambda fs, se=se: method(se, fs)  # noqa: E731
+                done += [f["name"] for f in self._bulk(call, chunk, lambda f: f["name"], failed)]
+        return done
+
     def _ensureCollections(self, datablocks, failed: dict, containers=()) -> dict[str, int]:
         """Create what is missing of the datablocks' datasets (and of ``containers``) with the containers
         above them (same scope), link them, and return each usable datablock's current number of files;
@@ -206,12 +215,9 @@ class RucioCatalogWriteMixin:
                 bySE.setdefault(info["SE"], []).append({**did, "bytes": have["bytes"], "adler32": have["adler32"]})
         done = []
         try:
-            for se, files in bySE.items():
-                fresh = [f for f in files if se not in known[f["name"]]["rses"]]
-                done += [f["name"] for f in files if f not in fresh]
-                for chunk in chunked(fresh):
-                    call = lambda fs, se=se: self.client.add_replicas(se, fs)  # noqa: E731
-                    done += [f["name"] for f in self._bulk(call, chunk, lambda f: f["name"], failed)]
+            fresh = {se: [f for f in files if se not in known[f["name"]]["rses"]] for se, files in bySE.items()}
+            done += [f["name"] for se, files in bySE.items() for f in files if f not in fresh[se]]
+            done += self._perSE(self.client.add_replicas, fresh, failed)
         except Exception as exc:
             return S_ERROR(f"Rucio catalog addReplica: {_reason(exc)}")
         return S_OK({"Successful": dict.fromkeys(done, True), "Failed": failed})
@@ -237,10 +243,7 @@ class RucioCatalogWriteMixin:
                     bySE.setdefault(se, []).append(did)
                 else:
                     done.append(lfn)  # nothing to forget: DIRAC's catalogs answer success
-            for se, files in bySE.items():
-                for chunk in chunked(files):
-                    call = lambda fs, se=se: self.client.delete_replicas(se, fs)  # noqa: E731
-                    done += [f["name"] for f in self._bulk(call, chunk, lambda f: f["name"], failed)]
+            done += self._perSE(self.client.delete_replicas, bySE, failed)
         except Exception as exc:
             return S_ERROR(f"Rucio catalog removeReplica: {_reason(exc)}")
         return S_OK({"Successful": dict.fromkeys(done, True), "Failed": failed})
@@ -267,10 +270,7 @@ class RucioCatalogWriteMixin:
             for lfn, did in files.items():
                 for se in known.get(lfn, {}).get("rses", ()):
                     bySE.setdefault(se, []).append(did)
-            for se, dids_ in bySE.items():
-                for chunk in chunked(dids_):
-                    call = lambda fs, se=se: self.client.delete_replicas(se, fs)  # noqa: E731
-                    self._bulk(call, chunk, lambda f: f["name"], failed)
+            self._perSE(self.client.delete_replicas, bySE, failed)
             done += [lfn for lfn in files if lfn not in failed]
         except Exception as exc:
             return S_ERROR(f"Rucio catalog removeFile: {_reason(exc)}")
