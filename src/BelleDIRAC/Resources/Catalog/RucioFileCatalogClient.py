@@ -19,14 +19,12 @@ Credentials: the Rucio client configuration of the process (``RUCIO_CONFIG``), e
 
 from __future__ import annotations
 
-import functools
-
 from DIRAC import S_ERROR, S_OK, gLogger
 from DIRAC.Resources.Catalog.FileCatalogClientBase import FileCatalogClientBase
 from DIRAC.Resources.Catalog.Utilities import checkCatalogArguments
 
 from BelleDIRAC.Resources.Catalog import b2metadata
-from BelleDIRAC.Resources.Catalog.rucio_catalog_write import RucioCatalogWriteMixin
+from BelleDIRAC.Resources.Catalog.rucio_catalog_write import RucioCatalogWriteMixin, rucioErrors
 from BelleDIRAC.Resources.Catalog.rucio_plan import (
     NO_SUCH_FILE,
     chunked,
@@ -38,20 +36,6 @@ from BelleDIRAC.Resources.Catalog.rucio_plan import (
 
 sLog = gLogger.getSubLogger(__name__)
 COLLECTIONS = ("DATASET", "CONTAINER")
-
-
-def rucioErrors(method):
-    """Turn a Rucio client exception that escaped a method into an ``S_ERROR`` naming the call."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except Exception as exc:  # the Rucio client raises many unrelated types: none may escape a catalog
-            sLog.warn(f"Rucio {method.__name__} failed", repr(exc))
-            return S_ERROR(f"Rucio catalog {method.__name__}: {type(exc).__name__}: {exc}")
-
-    return wrapper
 
 
 class RucioFileCatalogClient(RucioCatalogWriteMixin, FileCatalogClientBase):

@@ -11,7 +11,9 @@ Errors that concern the whole call (the server unreachable, no permission on the
 
 from __future__ import annotations
 
-from DIRAC import S_ERROR, S_OK
+import functools
+
+from DIRAC import S_ERROR, S_OK, gLogger
 from DIRAC.Resources.Catalog.Utilities import checkCatalogArguments
 
 from BelleDIRAC.Resources.Catalog import b2metadata, lfn_naming
@@ -30,8 +32,25 @@ ITEM_ERRORS = ("FileConsistencyMismatch", "UnsupportedOperation", "FileReplicaAl
                "DataIdentifierNotFound", "InvalidObject", "DataIdentifierAlreadyExists")  # fmt: skip
 
 
+sLog = gLogger.getSubLogger(__name__)
+
+
 def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
+
+
+def rucioErrors(method):
+    """Turn a Rucio client exception that escaped a catalog method into an ``S_ERROR`` naming the call."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:  # the Rucio client raises many unrelated types: none may escape a catalog
+            sLog.warn(f"Rucio {method.__name__} failed", repr(exc))
+            return S_ERROR(f"Rucio catalog {method.__name__}: {_reason(exc)}")
+
+    return wrapper
 
 
 def _fatal(exc: Exception) -> bool:
@@ -132,13 +151,9 @@ class RucioCatalogWriteMixin:
         return call
 
     @checkCatalogArguments
+    @rucioErrors
     def addFile(self, lfns):
         """Register files with their first replica, in their datablock (created with its containers)."""
-        from BelleDIRAC.Resources.Catalog.RucioFileCatalogClient import rucioErrors
-
-        return rucioErrors(type(self)._addFile)(self, lfns)
-
-    def _addFile(self, lfns):
         entries, failed = {}, {}
         for lfn, info in lfns.items():
             try:
@@ -160,10 +175,8 @@ class RucioCatalogWriteMixin:
         newItems = [(e.datablock, e.se, e) for key in sorted(plan.new) for e in plan.new[key] if e.lfn in usable]
         for chunk in chunked(newItems):
             done.update(i[2].lfn for i in self._bulk(self._attachNew, chunk, lambda i: i[2].lfn, failed))
-        for se, items in plan.newReplicas.items():
-            for chunk in chunked([e for e in items if e.lfn in usable]):
-                call = lambda es, se=se: self.client.add_replicas(se, [e.rucioFile() for e in es])  # noqa: E731
-                self._bulk(call, chunk, lambda e: e.lfn, failed)
+        newReplicas = {se: [e.rucioFile() for e in items if e.lfn in usable] for se, items in plan.newReplicas.items()}
+        self._perSE(self.client.add_replicas, newReplicas, failed)
         existing = [e for items in plan.attach.values() for e in items if e.lfn in usable and e.lfn not in failed]
         for chunk in chunked(existing):
             done.update(e.lfn for e in self._bulk(self._attachExisting, chunk, lambda e: e.lfn, failed))
@@ -194,13 +207,11 @@ class RucioCatalogWriteMixin:
         return out
 
     @checkCatalogArguments
+    @rucioErrors
     def addReplica(self, lfns):
         """Add replicas of registered files (``{lfn: {"SE": se, ...}}``); a checksum, if given, must agree."""
         dids, failed = self._dids(lfns)
-        try:
-            known = self._knownFiles(dids)
-        except Exception as exc:
-            return S_ERROR(f"Rucio catalog addReplica: {_reason(exc)}")
+        known = self._knownFiles(dids)
         bySE: dict[str, list] = {}
         for lfn, did in dids.items():
             info, have = lfns[lfn] if isinstance(lfns[lfn], dict) else {}, known.get(lfn)
@@ -213,16 +224,13 @@ class RucioCatalogWriteMixin:
                 failed[lfn] = f"checksum mismatch: catalog has adler32 {have['adler32']}, replica has {given}"
             else:
                 bySE.setdefault(info["SE"], []).append({**did, "bytes": have["bytes"], "adler32": have["adler32"]})
-        done = []
-        try:
-            fresh = {se: [f for f in files if se not in known[f["name"]]["rses"]] for se, files in bySE.items()}
-            done += [f["name"] for se, files in bySE.items() for f in files if f not in fresh[se]]
-            done += self._perSE(self.client.add_replicas, fresh, failed)
-        except Exception as exc:
-            return S_ERROR(f"Rucio catalog addReplica: {_reason(exc)}")
+        fresh = {se: [f for f in files if se not in known[f["name"]]["rses"]] for se, files in bySE.items()}
+        done = [f["name"] for se, files in bySE.items() for f in files if f not in fresh[se]]
+        done += self._perSE(self.client.add_replicas, fresh, failed)
         return S_OK({"Successful": dict.fromkeys(done, True), "Failed": failed})
 
     @checkCatalogArguments
+    @rucioErrors
     def removeReplica(self, lfns):
         """Forget the replica at the SE given per LFN (``{lfn: {"SE": se}}``), and only that one.
 
@@ -232,85 +240,77 @@ class RucioCatalogWriteMixin:
         """
         dids, failed = self._dids(lfns)
         done = []
-        try:
-            known = self._knownFiles(dids)
-            bySE: dict[str, list] = {}
-            for lfn, did in dids.items():
-                se = lfns[lfn].get("SE") if isinstance(lfns[lfn], dict) else None
-                if not se:
-                    failed[lfn] = "no SE given"
-                elif lfn in known and se in known[lfn]["rses"]:
-                    bySE.setdefault(se, []).append(did)
-                else:
-                    done.append(lfn)  # nothing to forget: DIRAC's catalogs answer success
-            done += self._perSE(self.client.delete_replicas, bySE, failed)
-        except Exception as exc:
-            return S_ERROR(f"Rucio catalog removeReplica: {_reason(exc)}")
+        known = self._knownFiles(dids)
+        bySE: dict[str, list] = {}
+        for lfn, did in dids.items():
+            se = lfns[lfn].get("SE") if isinstance(lfns[lfn], dict) else None
+            if not se:
+                failed[lfn] = "no SE given"
+            elif lfn in known and se in known[lfn]["rses"]:
+                bySE.setdefault(se, []).append(did)
+            else:
+                done.append(lfn)  # nothing to forget: DIRAC's catalogs answer success
+        done += self._perSE(self.client.delete_replicas, bySE, failed)
         return S_OK({"Successful": dict.fromkeys(done, True), "Failed": failed})
 
     @checkCatalogArguments
+    @rucioErrors
     def removeFile(self, lfns):
         """Forget files: their replicas are deleted from the catalog, which removes the file from its
         datablock and the file itself (Rucio never reuses a name, so the LFN stays taken)."""
         dids, failed = self._dids(lfns)
         done = []
-        try:
-            metas = self._didMeta(dids)
-            files = {}
-            for lfn, did in dids.items():
-                kind = metas.get(lfn, {}).get("did_type")
-                if kind is None:
-                    done.append(lfn)  # DIRAC's catalogs treat removing an absent file as done
-                elif kind != "FILE":
-                    failed[lfn] = "Not a file"
-                else:
-                    files[lfn] = did
-            known = self._knownFiles(files)
-            bySE: dict[str, list] = {}
-            for lfn, did in files.items():
-                for se in known.get(lfn, {}).get("rses", ()):
-                    bySE.setdefault(se, []).append(did)
-            self._perSE(self.client.delete_replicas, bySE, failed)
-            done += [lfn for lfn in files if lfn not in failed]
-        except Exception as exc:
-            return S_ERROR(f"Rucio catalog removeFile: {_reason(exc)}")
+        metas = self._didMeta(dids)
+        files = {}
+        for lfn, did in dids.items():
+            kind = metas.get(lfn, {}).get("did_type")
+            if kind is None:
+                done.append(lfn)  # DIRAC's catalogs treat removing an absent file as done
+            elif kind != "FILE":
+                failed[lfn] = "Not a file"
+            else:
+                files[lfn] = did
+        known = self._knownFiles(files)
+        bySE: dict[str, list] = {}
+        for lfn, did in files.items():
+            for se in known.get(lfn, {}).get("rses", ()):
+                bySE.setdefault(se, []).append(did)
+        self._perSE(self.client.delete_replicas, bySE, failed)
+        done += [lfn for lfn in files if lfn not in failed]
         return S_OK({"Successful": dict.fromkeys(done, True), "Failed": failed})
 
     @checkCatalogArguments
+    @rucioErrors
     def createDirectory(self, lfns):
         """A ``subNN`` path becomes a dataset (a datablock), anything else a container, with its parents."""
         dids, failed = self._dids(lfns)
-        try:
-            blocks = {lfn for lfn in dids if lfn_naming.datablockOf(lfn + "/f")}
-            self._ensureCollections(blocks, failed, containers=[lfn for lfn in dids if lfn not in blocks])
-        except Exception as exc:
-            return S_ERROR(f"Rucio catalog createDirectory: {_reason(exc)}")
+        blocks = {lfn for lfn in dids if lfn_naming.datablockOf(lfn + "/f")}
+        self._ensureCollections(blocks, failed, containers=[lfn for lfn in dids if lfn not in blocks])
         return S_OK({"Successful": {lfn: True for lfn in dids if lfn not in failed}, "Failed": failed})
 
     @checkCatalogArguments
+    @rucioErrors
     def removeDirectory(self, lfns, recursive=False):
         """Empty datablocks/containers only (grid data goes by rules, not by deleting directories): the
         collection gets a lifetime of one second and Rucio's undertaker removes it."""
         dids, failed = self._dids(lfns)
-        try:
-            metas = self._didMeta(dids)
-            done = []
-            for lfn, did in dids.items():
-                kind = metas.get(lfn, {}).get("did_type")
-                if kind is None:
-                    done.append(lfn)
-                elif kind == "FILE":
-                    failed[lfn] = "Not a directory"
-                elif next(iter(self.client.list_content(did["scope"], did["name"])), None):
-                    failed[lfn] = "Directory not empty"
-                else:
-                    self.client.set_metadata(did["scope"], did["name"], "lifetime", 1)
-                    done.append(lfn)
-        except Exception as exc:
-            return S_ERROR(f"Rucio catalog removeDirectory: {_reason(exc)}")
+        metas = self._didMeta(dids)
+        done = []
+        for lfn, did in dids.items():
+            kind = metas.get(lfn, {}).get("did_type")
+            if kind is None:
+                done.append(lfn)
+            elif kind == "FILE":
+                failed[lfn] = "Not a directory"
+            elif next(iter(self.client.list_content(did["scope"], did["name"])), None):
+                failed[lfn] = "Directory not empty"
+            else:
+                self.client.set_metadata(did["scope"], did["name"], "lifetime", 1)
+                done.append(lfn)
         return S_OK({"Successful": dict.fromkeys(done, True), "Failed": failed})
 
     @checkCatalogArguments
+    @rucioErrors
     def setMetadata(self, paths, metadata=None):
         """Typed Belle II metadata (:mod:`.b2metadata`) on files or directories, in one bulk call.
 
@@ -324,13 +324,11 @@ class RucioCatalogWriteMixin:
                 payload.append({**did, "meta": b2metadata.validateMetadata(items[lfn])})
             except b2metadata.MetadataError as exc:
                 failed[lfn] = str(exc)
-        try:
-            metas = self._didMeta({d["name"]: d for d in payload})
-            payload = [d for d in payload if d["name"] in metas or failed.setdefault(d["name"], NO_SUCH_FILE) is None]
-            done = []
-            for chunk in chunked(payload):
-                call = lambda ds: self.client.set_dids_metadata_bulk(ds, recursive=False)  # noqa: E731
-                done += [d["name"] for d in self._bulk(call, chunk, lambda d: d["name"], failed)]
-        except Exception as exc:
-            return S_ERROR(f"Rucio catalog setMetadata: {_reason(exc)}")
+        metas = self._didMeta({d["name"]: d for d in payload})
+        failed.update({d["name"]: NO_SUCH_FILE for d in payload if d["name"] not in metas})
+        payload = [d for d in payload if d["name"] in metas]
+        done = []
+        for chunk in chunked(payload):
+            call = lambda ds: self.client.set_dids_metadata_bulk(ds, recursive=False)  # noqa: E731
+            done += [d["name"] for d in self._bulk(call, chunk, lambda d: d["name"], failed)]
         return S_OK({"Successful": dict.fromkeys(done, True), "Failed": failed})
