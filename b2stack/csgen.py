@@ -13,7 +13,7 @@ from pathlib import Path
 
 from diraccfg import CFG
 
-from b2stack import certs, layout
+from b2stack import certs, layout, software
 
 TORNADO_HANDLERS = "https://{host}:{port}/{system}/Tornado{name}"
 
@@ -90,6 +90,8 @@ def systems_section() -> CFG:
     }.items():
         jobagent.setOption(opt, val)
     wms["Agents"]["JobAgent"] = jobagent
+    # A job's failover request (output kept on a failover SE) may run at once, not after DIRAC's 45 minutes.
+    wms["JobWrapper"] = {"FailoverRequestDelay": "0"}
     for component, options in layout.AGENTS.items():
         system, name = component.split("/")
         sys_of(system)
@@ -160,7 +162,7 @@ def resources() -> dict:
             "CEs": {
                 site.ce_name: {
                     "CEType": "InProcess",
-                    "Queues": {layout.QUEUE: {"maxCPUTime": "100000", "SI00": "1000", "MaxTotalJobs": "100"}},
+                    "Queues": {layout.QUEUE: {"maxCPUTime": "1000000", "SI00": "1000", "MaxTotalJobs": "100"}},
                 }
             },
         }
@@ -188,7 +190,15 @@ def resources() -> dict:
             "Access": "remote",
         },
     }
-    return {"Sites": {"LCG": sites}, "StorageElements": ses, "FileCatalogs": {CATALOG: catalog_options()}}
+    # Where a job's output goes when its output SE refuses it (DIRAC's JobWrapper resolves this group, local
+    # SE first); the move to the output SE is then a Rucio rule (BelleDIRAC's ReplicateAndRegister).
+    groups = {"Tier1-Failover": ", ".join(site.se for site in layout.SITES)}
+    return {
+        "Sites": {"LCG": sites},
+        "StorageElements": ses,
+        "StorageElementGroups": groups,
+        "FileCatalogs": {CATALOG: catalog_options()},
+    }
 
 
 # The only catalog: Rucio through BelleDIRAC's plugin (the CatalogType DIRAC's Rucio agents recognise).
@@ -214,6 +224,10 @@ def operations() -> dict:
             "Services": {"Catalogs": {"CatalogList": CATALOG, CATALOG: catalog_options()}},
             # The stack's SEs speak file:// only; DataManager asks for srm/dips PFNs to register otherwise.
             "DataManagement": {"RegistrationProtocols": "file", "AccessProtocols": "file", "WriteProtocols": "file"},
+            # Jobs find their input files in the job directory (DIRAC downloads them from the SE).
+            "InputDataPolicy": {"Default": "DIRAC.WorkloadManagementSystem.Client.DownloadInputData"},
+            # Where jobs find basf2 releases and which ones gbasf2 offers (b2stack/software.py).
+            "gbasf2": software.cs_options(),
             # ScoutingJobStatusAgent's policy (these are its defaults, written out to be seen and tuned).
             "WorkloadManagement": {
                 "Scouting": {
@@ -285,7 +299,7 @@ def local_cfgs() -> dict[str, CFG]:
                 "GridCE": site.ce_name,
                 "CEQueue": layout.QUEUE,
                 "LocalCE": "InProcess",
-                "CPUTimeLeft": "100000",
+                "CPUTimeLeft": "1000000",
                 "CPUNormalizationFactor": "10",
                 "Architecture": "x86_64-debian12",
                 "VirtualOrganization": layout.VO,

@@ -64,7 +64,7 @@ AGENTS = {
     "WorkloadManagement/JobCleaningAgent": {"PollingTime": "3600"},
     "WorkloadManagement/ScoutingJobStatusAgent": {"PollingTime": "10"},
     # DIRAC's default pool of 50 worker processes is sized for a central server, not a 2-core machine.
-    "RequestManagement/RequestExecutingAgent": {"PollingTime": "30", "MinProcess": "2", "MaxProcess": "2"},
+    "RequestManagement/RequestExecutingAgent": {"PollingTime": "10", "MinProcess": "2", "MaxProcess": "2"},
 }
 
 # MySQL databases: (system, DIRAC DB name). Each is created as DB_PREFIX + name.

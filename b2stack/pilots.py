@@ -34,9 +34,15 @@ def pilot_env(site: str) -> dict[str, str]:
     return env
 
 
+def fresh_pilot(site: str) -> None:
+    """Forget what the previous JobAgent wrote (its CPUTimeLeft shrinks with every job): each restart is a
+    new pilot with the queue's full CPU time, or jobs asking for the default CPU time stop matching."""
+    (layout.path("pilots", site) / "etc" / "dirac.cfg").write_text("")
+
+
 def supervise(site: str) -> None:
-    """Run the site's JobAgent forever, restarting it when it ends; stop cleanly on SIGTERM."""
-    run_forever(_argv(site), pilot_env(site), cwd=layout.path("pilots", site))
+    """Run the site's JobAgent forever, as a fresh pilot each time it ends; stop cleanly on SIGTERM."""
+    run_forever(_argv(site), pilot_env(site), cwd=layout.path("pilots", site), before=lambda: fresh_pilot(site))
 
 
 def start_all() -> None:

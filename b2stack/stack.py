@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from b2stack import certs, csgen, database, layout, procs, rucio
+from b2stack import certs, csgen, database, layout, procs, rucio, setup_script, software
 from b2stack.log import say
 
 SERVER_CFG = ["server.cfg"]
@@ -172,6 +172,8 @@ def up() -> None:
             marker.unlink()
     make_proxies()
     say("user proxies ready and uploaded")
+    say(software.install())
+    say(setup_script.write())
     from b2stack import pilots
 
     pilots.start_all()

@@ -24,8 +24,9 @@ def next_delay(previous: float, ran_for: float) -> float:
     return min(MAX_DELAY, max(1.0, previous * 2))
 
 
-def run_forever(argv: list[str], env: dict | None = None, cwd=None) -> None:
-    """Run ``argv`` until SIGTERM, restarting it when it ends; SIGTERM is passed on to the child."""
+def run_forever(argv: list[str], env: dict | None = None, cwd=None, before=None) -> None:
+    """Run ``argv`` until SIGTERM, restarting it when it ends; SIGTERM is passed on to the child.
+    ``before()``, if given, runs before every start."""
     child: list[subprocess.Popen] = []
     stopping: list[bool] = []
 
@@ -38,6 +39,8 @@ def run_forever(argv: list[str], env: dict | None = None, cwd=None) -> None:
     signal.signal(signal.SIGTERM, _stop)
     delay = 0.0
     while not stopping:
+        if before:
+            before()
         started = time.monotonic()
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL)
         child[:] = [proc]

@@ -30,7 +30,11 @@ def main() -> int:
             failed.append(f"{name}: {result['Message']}")
             continue
         try:
-            result["Value"]()
+            db = result["Value"]()
+            if hasattr(db, "createTables"):  # RequestDB leaves this to its service's first use
+                created = db.createTables()
+                if not created["OK"]:
+                    failed.append(f"{name}: {created['Message']}")
         except Exception as exc:  # a DB class raises on connection or schema problems
             failed.append(f"{name}: {exc}")
     for line in failed:

@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks import bench_catalog, bench_scouting, bench_stack
+from benchmarks import bench_catalog, bench_ds_get, bench_gbasf2, bench_scouting, bench_stack
 
 
 def main() -> None:
@@ -19,6 +19,9 @@ def main() -> None:
     figures.update(bench_scouting.chain_overhead(1000))
     figures.update(bench_scouting.agent_cycle(10_000))
     figures.update(bench_catalog.addfile_getreplicas(10_000))
+    figures.update(bench_ds_get.ds_get(1000))
+    figures.update(bench_ds_get.ds_get(1000, size=1_000_000))
+    figures.update(bench_gbasf2.submit(1000))
     figures.update(bench_scouting.storm(int(os.environ.get("B2_BENCH_STORM", "100000"))))
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

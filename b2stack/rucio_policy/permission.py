@@ -5,7 +5,9 @@
   RSE with the attribute ``user_writable=True`` plays that role, so the RSEs keep the DIRAC SE names.
 * On such an RSE a user may also delete replicas of files in scopes they own: DIRAC's DataManager removes
   the bytes with the user's proxy and then asks the catalog to forget the replica. Rucio hands this
-  decision only the RSE, so the files are read from the request being served (the REST body).
+  decision only the RSE, so the files are read from the request being served (the REST body). Admin
+  accounts (DIRAC's service account, acting for the RequestExecutingAgent, e.g. dropping a job's failover
+  copy once its rule is fulfilled) may delete replicas there too; generic Rucio lets nobody do it.
 * An account may delete or update its own replication rules (generic: admins only), as gb2 users
   manage the rules that move their datasets.
 """
@@ -42,6 +44,12 @@ def _ownsAll(issuer, scopes: set[str], session) -> bool:
     return all(is_scope_owner(InternalScope(s, vo=issuer.vo), issuer, session=session) for s in scopes)
 
 
+def _isAdmin(issuer, session) -> bool:
+    from rucio.core.account import has_account_attribute
+
+    return bool(has_account_attribute(account=issuer, key="admin", session=session))
+
+
 def _ownsRule(issuer, rule_id, session) -> bool:
     from rucio.core.rule import get_rule
 
@@ -56,6 +64,8 @@ def has_permission(issuer, action: str, kwargs: dict, session=None):
     if action == "add_replicas" and kwargs.get("rse_id") and _userWritable(kwargs["rse_id"], session):
         return True
     if action == "delete_replicas" and kwargs.get("rse_id") and _userWritable(kwargs["rse_id"], session):
+        if _isAdmin(issuer, session):
+            return True
         scopes = _requestedScopes()
         if scopes and _ownsAll(issuer, scopes, session):
             return True

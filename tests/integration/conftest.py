@@ -104,3 +104,32 @@ def discard(analyst):
             from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
             result = WMSClient().deleteJob({sorted(set(jobs))})["OK"]
             """)
+
+
+def register_inputs(client: Client, block: str, files: dict[str, str], se: str = "KEK-TMP-SE") -> None:
+    """Put ``{name: content}`` on ``se`` and register them in the datablock ``block``, the DIRAC way."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as src:
+        for name, content in files.items():
+            with open(f"{src}/{name}", "w") as fh:
+                fh.write(content)
+        result = client.python(f"""
+            from DIRAC.DataManagementSystem.Client.DataManager import DataManager
+            dm = DataManager()
+            result = [dm.putAndRegister("{block}/" + n, "{src}/" + n, "{se}") for n in {sorted(files)!r}]
+            """)
+    assert all(r["OK"] and not r["Value"]["Failed"] for r in result), result
+
+
+@pytest.fixture()
+def own_proxy(analyst, tmp_path):
+    """b2analyst's environment with a passphrase-protected key (``s3cret``) and a proxy location of the test's
+    own: what an analyst's shell has before ``gb2_proxy_init``. Returns ``(env, proxy path)``."""
+    cert = layout.user_dir("b2analyst") / "usercert.pem"
+    key = tmp_path / "userkey.pem"
+    subprocess.run(["openssl", "pkey", "-in", str(layout.user_dir("b2analyst") / "userkey.pem"), "-aes256",
+                    "-passout", "pass:s3cret", "-out", str(key)], check=True)  # fmt: skip
+    key.chmod(0o600)
+    env = dict(analyst.env, X509_USER_CERT=str(cert), X509_USER_KEY=str(key), X509_USER_PROXY=str(tmp_path / "px"))
+    return env, tmp_path / "px"

@@ -192,3 +192,30 @@ def test_registration_is_whole_in_rucio(analyst, rucio_as_analyst):
     assert f"{base}" in [c["name"] for c in client.list_content(scope, "/belle/user/b2analyst")]
     replica = next(client.list_replicas([{"scope": scope, "name": lfn}]))
     assert replica["adler32"] == "000000ff" and replica["bytes"] == 5 and set(replica["rses"]) == {KEK}
+
+
+RACE = """
+import json, sys, zlib
+import DIRAC
+DIRAC.initialize()
+from DIRAC.Resources.Catalog.FileCatalog import FileCatalog
+lfn, data = sys.argv[1], sys.argv[1].encode()
+info = {"PFN": "x", "Size": len(data), "SE": "KEK-TMP-SE", "Checksum": f"{zlib.adler32(data) & 0xFFFFFFFF:08x}"}
+res = FileCatalog().addFile({lfn: info})
+print("@@" + json.dumps(res["Value"]["Failed"] if res["OK"] else res["Message"]))
+"""
+
+
+def test_concurrent_registrations_into_a_new_datablock_all_succeed(analyst):
+    """Jobs of one project register into the same new datablock at the same moment: none may lose."""
+    import subprocess
+    import sys
+
+    base = f"/belle/user/b2analyst/race-{uuid.uuid4().hex[:8]}/a/b/sub00"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", RACE, f"{base}/f{i}.root"], env=analyst.env, stdout=subprocess.PIPE,
+                         text=True)  # fmt: skip
+        for i in range(6)
+    ]
+    answers = [p.communicate(timeout=120)[0] for p in procs]
+    assert all("@@{}" in out for out in answers), answers

@@ -141,3 +141,17 @@ def test_scouting_attributes_are_checked(attrs, why):
 def test_scouting_attributes_of_a_normal_scouted_set_pass():
     assert checkUserJDL('[ Executable = "/bin/true"; ScoutID = "12:13,15"; Events = 1000; ]', USER)["OK"]
     assert checkUserJDL('[ Executable = "/bin/true"; ScoutFlag = 1; ScoutEvents = 10; ]', USER)["OK"]
+
+
+def test_a_bare_placeholder_lfn_is_checked_through_its_parameter_values():
+    good = '[ Executable = "x"; Parameters = {"/belle/user/u/p/sub00/a.root"}; InputData = {"%s"}; ]'
+    assert checkUserJDL(good, [])["OK"]
+    named = '[ Executable = "x"; Parameters.In = {"/belle/a/b.root", "/belle/a/c.root"}; InputData = {"%(In)s"}; ]'
+    assert checkUserJDL(named, [])["OK"]
+    for bad in [
+        '[ Executable = "x"; Parameters = {"/etc/passwd"}; InputData = {"%s"}; ]',
+        '[ Executable = "x"; Parameters = 3; InputData = {"%s"}; ]',
+        '[ Executable = "x"; Parameters.In = {"/belle/../etc"}; InputData = "%(In)s"; ]',
+    ]:
+        result = checkUserJDL(bad, [])
+        assert not result["OK"] and ("InputData" in result["Message"] or "LFN" in result["Message"]), bad

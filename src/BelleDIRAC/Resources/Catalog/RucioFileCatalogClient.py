@@ -206,7 +206,12 @@ class RucioFileCatalogClient(RucioCatalogWriteMixin, FileCatalogClientBase):
                 failed[lfn] = "Not a directory"
             else:
                 entry = {"Files": {}, "SubDirs": {}, "Links": {}}
-                for child in self.client.list_content(did["scope"], did["name"]):
+                if kind == "DATASET":  # a datablock holds files only; list_files also gives their checksums
+                    for f in self.client.list_files(did["scope"], did["name"]):
+                        meta = {"Size": f.get("bytes") or 0, "Checksum": str(f.get("adler32") or ""),
+                                "ChecksumType": "AD"}  # fmt: skip
+                        entry["Files"][f["name"]] = {"MetaData": meta}
+                for child in self.client.list_content(did["scope"], did["name"]) if kind != "DATASET" else []:
                     if child["type"] == "FILE":
                         entry["Files"][child["name"]] = {"MetaData": {"Size": child.get("bytes") or 0}}
                     else:
@@ -275,22 +280,33 @@ class RucioFileCatalogClient(RucioCatalogWriteMixin, FileCatalogClientBase):
         """LFNs below ``path`` of files matching the query, or in datasets/containers matching it (the
         directory metadata that DIRAC's catalog lets files inherit)."""
         try:
-            filters = b2metadata.queryToRucioFilters(dict(metaQuery))
+            matches = self._matchingDIDs(metaQuery, path)
         except b2metadata.MetadataError as exc:
             return S_ERROR(str(exc))
-        path = path.rstrip("/") or "/"
-        scopes = self._queryScopes(path)
         found = set()
-        for scope in scopes:
+        for scope, meta in matches:
+            if meta["did_type"] == "FILE":
+                found.add(meta["name"])
+            else:
+                found.update(f["name"] for f in self.client.list_files(scope, meta["name"]))
+        return S_OK(sorted(found))
+
+    def _matchingDIDs(self, metaQuery, path: str) -> list[tuple[str, dict]]:
+        """``(scope, DID_COLUMN metadata)`` of every DID below ``path`` whose own metadata matches the query
+        (raises :class:`.MetadataError` for a bad query). Rucio's JSON filter ignores the DID type, so the
+        kinds are read back here."""
+        filters = b2metadata.queryToRucioFilters(dict(metaQuery))
+        path = path.rstrip("/") or "/"
+        out = []
+        for scope in self._queryScopes(path):
             names = list(self.client.list_dids(scope, filters, did_type="all"))
             below = [n for n in names if path == "/" or n == path or n.startswith(path + "/")]
             for chunk in chunked(below):
-                for meta in self.client.get_metadata_bulk([{"scope": scope, "name": n} for n in chunk]):
-                    if meta["did_type"] == "FILE":
-                        found.add(meta["name"])
-                    else:
-                        found.update(f["name"] for f in self.client.list_files(scope, meta["name"]))
-        return S_OK(sorted(found))
+                out.extend(
+                    (scope, meta)
+                    for meta in self.client.get_metadata_bulk([{"scope": scope, "name": n} for n in chunk])
+                )
+        return out
 
     def _queryScopes(self, path: str) -> list[str]:
         """Every scope: a directory's files may sit in several (``/belle/Data/proc/...`` in ``data`` and

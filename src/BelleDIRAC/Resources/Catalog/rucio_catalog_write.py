@@ -29,7 +29,8 @@ from BelleDIRAC.Resources.Catalog.rucio_plan import (
 
 # Rucio exceptions that concern single items of a bulk call (worth splitting the call to find them).
 ITEM_ERRORS = ("FileConsistencyMismatch", "UnsupportedOperation", "FileReplicaAlreadyExists", "Duplicate",
-               "DataIdentifierNotFound", "InvalidObject", "DataIdentifierAlreadyExists")  # fmt: skip
+               "DataIdentifierNotFound", "InvalidObject", "DataIdentifierAlreadyExists",
+               "DuplicateContent")  # fmt: skip
 
 
 sLog = gLogger.getSubLogger(__name__)
@@ -119,8 +120,7 @@ class RucioCatalogWriteMixin:
             for parent, child in zip(path, path[1:], strict=False):
                 links[child["name"]] = {"scope": parent["scope"], "name": parent["name"], "dids": [dict(child)]}
         for chunk in chunked(list(links.values())):
-            self._bulk(lambda items: self.client.attach_dids_to_dids(items, ignore_duplicate=True), chunk,
-                       lambda a: a["dids"][0]["name"], problems)  # fmt: skip
+            self._bulk(self._link, chunk, lambda a: a["dids"][0]["name"], problems)
         sizes = {}
         for block, path in paths.items():
             reason = next((problems[d["name"]] for d in path if d["name"] in problems), None)
@@ -134,6 +134,18 @@ class RucioCatalogWriteMixin:
                     else 0
                 )
         return sizes
+
+    def _link(self, attachments):
+        """Link collections to their parents. ``ignore_duplicate`` checks before it inserts, so a registration
+        into the same new datablock running at the same moment can still win the insert (DuplicateContent):
+        the link we wanted then exists."""
+        from rucio.common.exception import DuplicateContent
+
+        try:
+            self.client.attach_dids_to_dids(attachments, ignore_duplicate=True)
+        except DuplicateContent:
+            if len(attachments) > 1:
+                raise  # split: the others still need linking
 
     def _addCollections(self, kind: str):
         def call(items):

@@ -96,9 +96,14 @@ class ScoutedJobs:
         jobs = [int(j) for j in result["Value"]]
         if not jobs:
             return []
-        result = self.jobDB.setJobAttributes(jobs, ["Status", "MinorStatus"], [status, minor], update=True)
-        if not result["OK"]:
-            raise RuntimeError(result["Message"])
+        # DIRAC's JobDB writes Status and MinorStatus in two statements (Status first). Writing the minor status
+        # on its own first means a process killed in between leaves the job in Scouting, where the next cycle
+        # finds and moves it again; the other order would leave it Checking with the held minor status,
+        # which no optimizer dispatches.
+        for names, values in ((["MinorStatus"], [minor]), (["Status"], [status])):
+            result = self.jobDB.setJobAttributes(jobs, names, values, update=True)
+            if not result["OK"]:
+                raise RuntimeError(result["Message"])
         result = self.logDB.addLoggingRecord(jobs, status, minor, source=self.source)
         if not result["OK"]:
             self.log.warn("Jobs moved but not logged", f"{jobs[0]}..: {result['Message']}")

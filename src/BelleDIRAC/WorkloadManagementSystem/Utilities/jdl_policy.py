@@ -135,12 +135,26 @@ def _as_list(value) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
+def _parameterValues(attributes: dict, placeholder: str) -> list[str]:
+    """The values a whole-value placeholder (``%s``, ``%(name)s``) takes: its Parameters list."""
+    key = "parameters" if placeholder == "%s" else f"parameters.{placeholder[2:-2]}".lower()
+    value = next((v for n, v in attributes.items() if n.lower() == key), None)
+    if not isinstance(value, list):
+        raise JDLError(f"{placeholder} stands for an LFN, so its parameters must be a list of LFNs")
+    return value
+
+
 def checkPaths(attributes: dict) -> None:
-    """LFNs in InputData and in LFN: sandbox entries; relative, contained OutputSandbox entries."""
+    """LFNs in InputData and in LFN: sandbox entries; relative, contained OutputSandbox entries.
+
+    An LFN given as a bare parametric placeholder (``InputData = {"%s"}``: one input file per job) is
+    checked through the values of its parameter list instead."""
     for name, value in attributes.items():
         for item in _as_list(value):
             if name in LFN_ATTRIBUTES or (name in ("InputSandbox", "OutputData") and item.upper().startswith("LFN:")):
-                checkLFN(item, name)
+                bare = _PARAMETRIC.fullmatch(item.strip()) and item.strip() != "%n"
+                for lfn in _parameterValues(attributes, item.strip()) if bare else [item]:
+                    checkLFN(lfn, name)
     for item in _as_list(attributes.get("OutputSandbox", [])):
         if item.startswith("/") or ".." in item.split("/"):
             raise JDLError(f"OutputSandbox: {_shorten(item)!r} must be a file name relative to the job directory")

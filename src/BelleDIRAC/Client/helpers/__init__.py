@@ -1,0 +1,1 @@
+"""Helpers for client programs (CS initialisation)."""

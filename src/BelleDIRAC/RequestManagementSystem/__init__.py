@@ -1,0 +1,1 @@
+"""Belle II overrides of DIRAC's RequestManagementSystem configuration (operation handlers)."""

@@ -1,0 +1,1 @@
+"""Storage plugins: BelleDIRAC versions found by DIRAC's StorageFactory before DIRAC's own."""

@@ -1,0 +1,1 @@
+"""Dataset queries for gb2 tools and programs."""

@@ -1,0 +1,1 @@
+"""Job information for gb2 tools and programs."""

@@ -1,0 +1,1 @@
+"""Console entry points of the gb2 tools (see setup.cfg)."""
