@@ -141,7 +141,7 @@ def registry() -> dict:
         groups[group] = {"Users": members, "Properties": props, "VO": layout.VO}
     host_props = [
         "TrustedHost", "GenericPilot", "LimitedDelegation", "FullDelegation", "ProxyManagement",
-        "Operator", "JobAdministrator", "SiteManager", "CSAdministrator", "ServiceAdministrator",
+        "Operator", "JobAdministrator", "SiteManager", "CSAdministrator", "ServiceAdministrator", "ProductionManagement",
     ]  # fmt: skip
     return {
         "DefaultGroup": "belle_user",
@@ -239,8 +239,22 @@ def operations() -> dict:
                     "OnGone": "fail",
                 }
             },
+            # Agents that submit for the production system use this person's proxy (ProxyManager).
+            "Shifter": {"ProductionManager": {"User": "b2prodmgr", "Group": "belle_prod"}},
+            "Production": production_policy(),
         },
         layout.VO: {"Pilot": {"Extensions": ["Belle"]}},
+    }
+
+
+def production_policy() -> dict:
+    """Where each data tier may be written (the wrong-destination guard) and the jobs productions share."""
+    tmp = [s.se for s in layout.SITES]
+    tiers = {"mdst": tmp[:2], "udst": tmp, "ntuple": tmp, "cdst": tmp[:1], "log": tmp, "raw": []}
+    return {
+        "DataTiers": {tier: {"AllowedSEs": ", ".join(ses)} for tier, ses in tiers.items()},
+        "MaxSEFill": "0.95",
+        "Capacity": "20000",
     }
 
 

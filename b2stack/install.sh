@@ -16,8 +16,10 @@ for p in "${debs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"
   if [ "$(id -u)" != 0 ]; then echo "[install] need root (or sudo) to install: ${missing[*]}" >&2; exit 1; fi
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Another apt run (unattended upgrades, a second checkout's set-up) may hold the locks: wait, don't fail.
+  apt_() { for _ in 1 2 3 4 5 6; do apt-get -o DPkg::Lock::Timeout=120 "$@" && return 0; sleep 20; done; return 1; }
+  apt_ update -qq
+  DEBIAN_FRONTEND=noninteractive apt_ install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 if [ ! -x "$venv/bin/python" ]; then

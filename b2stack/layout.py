@@ -56,6 +56,8 @@ HTTPS_SERVICES = [
     "ResourceStatus/ResourceStatus",
     "ResourceStatus/ResourceManagement",
     "RequestManagement/ReqManager",
+    "Transformation/TransformationManager",
+    "Production/ProductionManager",
 ]
 
 # Agents the stack runs all the time, with the options that differ from their ConfigTemplate defaults.
@@ -65,6 +67,12 @@ AGENTS = {
     "WorkloadManagement/ScoutingJobStatusAgent": {"PollingTime": "10"},
     # DIRAC's default pool of 50 worker processes is sized for a central server, not a 2-core machine.
     "RequestManagement/RequestExecutingAgent": {"PollingTime": "10", "MinProcess": "2", "MaxProcess": "2"},
+    # The production system: short cycles on the test stack so a small production completes in minutes.
+    "Production/ProductionValidationAgent": {"PollingTime": "10"},
+    "Production/ProductionSubmissionAgent": {"PollingTime": "10"},
+    "Production/ProductionMonitoringAgent": {"PollingTime": "10"},
+    "Production/ProductionMergeAgent": {"PollingTime": "15"},
+    "Production/ProductionCleaningAgent": {"PollingTime": "30"},
 }
 
 # MySQL databases: (system, DIRAC DB name). Each is created as DB_PREFIX + name.
@@ -79,6 +87,8 @@ DATABASES = [
     ("ResourceStatus", "ResourceManagementDB"),
     ("RequestManagement", "ReqDB"),
     ("Accounting", "AccountingDB"),
+    ("Transformation", "TransformationDB"),
+    ("Production", "ProductionDB"),
 ]
 
 

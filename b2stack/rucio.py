@@ -34,7 +34,8 @@ SERVICE_ACCOUNT = "dirac"
 SHARED_SCOPES = ("mc", "mc_tmp", "data", "data_tmp", "raw", "hraw", "user", "group", "collection", "mock", "test",
                  "other")  # fmt: skip
 ACCOUNT_LIMIT_BYTES = 10**13  # 10 TB per account and RSE: large enough never to stop a test
-ADMIN_GROUP = "belle_admin"
+# Operators and production managers (productions write the shared mc/data scopes) are Rucio admins.
+ADMIN_GROUPS = ("belle_admin", "belle_prod")
 
 
 def server_url() -> str:
@@ -339,7 +340,9 @@ def bootstrap() -> str:
     from rucio.gateway import account, account_limit, identity, rse, scope
 
     issuer, added = "root", []
-    accounts = [(u.name, "USER", ADMIN_GROUP in u.groups) for u in layout.USERS] + [(SERVICE_ACCOUNT, "SERVICE", True)]
+    accounts = [(u.name, "USER", bool(set(ADMIN_GROUPS) & set(u.groups))) for u in layout.USERS] + [
+        (SERVICE_ACCOUNT, "SERVICE", True)
+    ]
     for name, type_, admin in accounts:
         if _once(account.add_account, name, type_, f"{name}@localhost", issuer):
             added.append(f"account {name}")

@@ -86,10 +86,16 @@ def _inputs(path: Path) -> list[str]:
 
 
 def _events(files: list[str], limit: int):
+    if not files:  # event generation (MC): ``limit`` events, different in every job
+        seed = _settings.get("seed") or os.environ.get("JOBID", "0")
+        yield from (f"mc {seed} {i}".encode() for i in range(limit))
+        return
     n = 0
     for name in files:
         with open(name, "rb") as fh:
             for line in fh:
+                if line.startswith(b"# basf2 "):  # an earlier basf2's header (merging outputs), not an event
+                    continue
                 if limit and n >= limit:
                     return
                 n += 1

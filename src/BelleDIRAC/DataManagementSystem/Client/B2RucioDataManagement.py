@@ -207,3 +207,14 @@ class B2RucioDataManagement:
             for c in blocks
             if lfn_naming.datablockOf(c["name"] + "/x") == c["name"]
         }
+
+    def getUsage(self, ses) -> dict[str, tuple[int, int]]:
+        """(used, total) bytes of each SE's RSE as the storage reports it to Rucio; SEs without a reported
+        size are left out (their fill is unknown, not zero)."""
+        out = {}
+        for se in ses:
+            for row in self.client.get_rse_usage(se, filters={"source": "storage"}):
+                total = row.get("total") or (row.get("used") or 0) + (row.get("free") or 0)
+                if total:
+                    out[se] = (int(row.get("used") or 0), int(total))
+        return out

@@ -38,6 +38,8 @@ def parse(argv):
     parser.add_argument("--input", action="append", default=[], help="input LFN (delivered to the job directory)")
     parser.add_argument("--output-se", default="")
     parser.add_argument("--basf2opt", default="", help="extra basf2 options, URL-quoted")
+    parser.add_argument("--events", type=int, default=0, help="events to generate or process (0: all)")
+    parser.add_argument("--scout", action="store_true", help="a production scout: run, upload nothing")
     return parser.parse_args(argv)
 
 
@@ -61,6 +63,14 @@ def _report(jobID: int, status: str) -> None:
         from DIRAC.WorkloadManagementSystem.Client.JobReport import JobReport
 
         JobReport(jobID, "gbasf2").setApplicationStatus(status, sendFlag=True)
+
+
+def _outputParameter(jobID: int, lfns: list[str]) -> None:
+    """The job's output LFNs as job parameter ``OutputLFNs`` (the production system's bookkeeping reads it)."""
+    if jobID:
+        from DIRAC.WorkloadManagementSystem.Client.JobReport import JobReport
+
+        JobReport(jobID, "gbasf2").setJobParameter("OutputLFNs", ",".join(lfns), sendFlag=True)
 
 
 def _basf2(release: str) -> str | None:
@@ -126,7 +136,7 @@ def _upload(files: dict[str, str], outputSE: str) -> list[str]:
 
 def run(args) -> int:
     jobID = int(os.environ.get("JOBID") or os.environ.get("DIRACJOBID") or 0)
-    scoutEvents = int(os.environ.get("BELLE2_SCOUT_EVENTS", "0") or 0)
+    scoutEvents = int(os.environ.get("BELLE2_SCOUT_EVENTS", "0") or 0) or (args.events if args.scout else 0)
     basf2 = _basf2(args.release)
     if not basf2:
         _report(jobID, f"Software not found: release {args.release}")
@@ -137,7 +147,7 @@ def run(args) -> int:
         _report(jobID, f"Input data not found: {', '.join(missing)}")
         return EXIT_INPUT
     before = set(os.listdir("."))
-    cmd = basf2Command(basf2, args.steering, inputs, scoutEvents, unquote(args.basf2opt))
+    cmd = basf2Command(basf2, args.steering, inputs, scoutEvents or args.events, unquote(args.basf2opt))
     _report(jobID, "Running basf2")
     with open(LOG_FILE, "w") as log:
         code = subprocess.call([sys.executable, *cmd], stdout=log, stderr=subprocess.STDOUT)
@@ -164,6 +174,7 @@ def run(args) -> int:
     if lost:
         _report(jobID, f"Output upload failed: {len(lost)} file(s)")
         return EXIT_UPLOAD
+    _outputParameter(jobID, sorted(files.values()))
     _report(jobID, "Done")
     return 0
 

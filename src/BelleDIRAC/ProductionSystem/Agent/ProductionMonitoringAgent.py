@@ -1,0 +1,147 @@
+"""ProductionMonitoringAgent: follows production jobs, resubmits failures with a diagnosis, completes productions.
+
+Each cycle, per Active production and transformation: the jobs of tasks in flight (one WMS call per 1000),
+task statuses written back in bulk; a Done job's outputs (job parameter ``OutputLFNs``) go to the bookkeeping;
+a failed job is classified (``failure_classifier``), recorded with its site and reason, and its task either
+goes back to ``Created`` with a back-off and the sites to avoid, or is given up after ``max_attempts``.
+When every task is final the production is Completed (or Failed if nothing succeeded); merge tasks first.
+Failures are keyed by job ID and recorded before the task moves, so a restart never loses or repeats one.
+"""
+
+from __future__ import annotations
+
+import time
+
+from DIRAC import S_OK
+
+from BelleDIRAC.ProductionSystem.Agent.ProductionAgentBase import FINAL_TASK_STATES, ProductionAgentBase
+from BelleDIRAC.ProductionSystem.Utilities import failure_classifier as fc
+from BelleDIRAC.ProductionSystem.Utilities.merge import mergedDataset
+
+IN_FLIGHT = ["Submitted", "Received", "Checking", "Scouting", "Waiting", "Staging", "Matched", "Running",
+             "Completing", "Stalled", "Rescheduled"]  # fmt: skip
+FAILED_JOB = ("Failed", "Killed")
+CHUNK = 1000
+
+
+class ProductionMonitoringAgent(ProductionAgentBase):
+    def initialize(self):
+        self.banThreshold = self.am_getOption("SiteBanThreshold", 2)
+        self.backoffBase = self.am_getOption("BackoffBase", 60.0)
+        self.backoffMax = self.am_getOption("BackoffMax", 3600.0)
+        return super().initialize()
+
+    def execute(self):
+        for prod in self.productions(["Active"]):
+            try:
+                for transID in (prod["TransformationID"], prod["MergeTransformationID"]):
+                    if transID:
+                        self._follow(prod, transID)
+                self._maybeComplete(prod)
+            except Exception as exc:  # one broken production must not stop the others
+                self.log.exception("Monitoring failed", f"production {prod['ProductionID']}", lException=exc)
+        return S_OK()
+
+    def _follow(self, prod: dict, transID: int) -> None:
+        tasks = {int(t["ExternalID"]): t["TaskID"] for t in self.tasks(transID, IN_FLIGHT) if str(t["ExternalID"])}
+        jobIDs = sorted(j for j in tasks if j > 0)
+        for i in range(0, len(jobIDs), CHUNK):
+            chunk = jobIDs[i : i + CHUNK]
+            res = self.monitoring.getJobsSummary(chunk)
+            if not res["OK"]:
+                self.log.warn("Job states unknown", res["Message"])
+                return
+            states = {int(j): a for j, a in res["Value"].items()}
+            self._record(prod, transID, {j: tasks[j] for j in chunk}, states)
+
+    def _record(self, prod: dict, transID: int, taskOf: dict[int, int], states: dict[int, dict]) -> None:
+        statuses, done, failed = {}, [], []
+        for jobID, taskID in taskOf.items():
+            attrs = states.get(jobID, {"Status": "Deleted", "MinorStatus": "job removed from the WMS"})
+            status = attrs.get("Status")
+            if status == "Done" and attrs.get("ApplicationStatus") == "Done":
+                done.append(jobID)
+            elif status in FAILED_JOB or status == "Deleted" or status == "Done":
+                failed.append(jobID)
+            elif status:
+                statuses[taskID] = status
+        if done:
+            self._bookkeep(prod, transID, taskOf, done)
+            statuses.update({taskOf[j]: "Done" for j in done})
+        for jobID in failed:
+            self._failed(prod, transID, taskOf[jobID], jobID, states.get(jobID, {}))
+        if statuses:
+            self.prodClient.setTaskStatuses(transID, {str(t): s for t, s in statuses.items()})
+
+    def _bookkeep(self, prod: dict, transID: int, taskOf: dict[int, int], jobIDs: list[int]) -> None:
+        res = self.monitoring.getJobParameters(jobIDs, ["OutputLFNs"])
+        params = res.get("Value") or {}
+        merge = transID == prod["MergeTransformationID"]
+        inputs = self._taskInputs(transID, [taskOf[j] for j in jobIDs]) if merge else {}
+        rows = []
+        for jobID in jobIDs:
+            value = (params.get(jobID) or params.get(str(jobID)) or {}).get("OutputLFNs", "")
+            for lfn in [v for v in str(value).split(",") if v]:
+                rows.append({"ProductionID": prod["ProductionID"], "TransformationID": transID, "TaskID": taskOf[jobID],
+                             "JobID": jobID, "OutputLFN": lfn, "Datablock": lfn.rsplit("/", 1)[0],
+                             "InputLFNs": inputs.get(taskOf[jobID], [])})  # fmt: skip
+        if rows:
+            self.prodClient.addOutputs(rows)
+        if merge:
+            self.prodClient.setMerged([lfn for t in inputs.values() for lfn in t])
+
+    def _taskInputs(self, transID: int, taskIDs: list[int]) -> dict[int, list[str]]:
+        res = self.transClient.getTransformationFiles({"TransformationID": transID, "TaskID": taskIDs})
+        out: dict[int, list[str]] = {}
+        for row in res.get("Value") or []:
+            out.setdefault(int(row["TaskID"]), []).append(row["LFN"])
+        return out
+
+    def _failed(self, prod: dict, transID: int, taskID: int, jobID: int, attrs: dict) -> None:
+        prodID, defn = prod["ProductionID"], prod["Definition"]
+        category = fc.classify(attrs)
+        site = attrs.get("Site", "") or ""
+        attempts = (self.prodClient.getTaskAttempts(transID, [taskID]).get("Value") or {}).get(taskID, {})
+        stats = self.prodClient.getFailureStatistics(prodID).get("Value") or []
+        siteFailures: dict[str, int] = {}
+        for fsite, fcat, count in stats:
+            if fcat in (fc.SITE, fc.SOFTWARE, fc.INPUT_DATA, fc.UPLOAD):
+                siteFailures[fsite] = siteFailures.get(fsite, 0) + count
+        failedSites = [*attempts.get("BannedSites", []), site] if category in fc.SITE_SPECIFIC else attempts.get(
+            "BannedSites", [])  # fmt: skip
+        decision = fc.decideRetry(category, attempts.get("Attempts", 1), int(defn.get("max_attempts", 3)),
+                                  [s for s in failedSites if s], time.time(), siteFailures, self.banThreshold,
+                                  self.backoffBase, self.backoffMax)  # fmt: skip
+        detail = attrs.get("ApplicationStatus") or attrs.get("MinorStatus") or ""
+        failure = {"JobID": jobID, "Site": site, "Category": category, "Detail": str(detail)}
+        retry = {}
+        if decision.retry:
+            retry = {"Delay": max(0, int((decision.notBefore or time.time()) - time.time())),
+                     "BannedSites": decision.bannedSites}  # fmt: skip
+        res = self.prodClient.recordFailure(prodID, transID, taskID, failure, retry)
+        if not res["OK"]:
+            self.log.error("Failure not recorded", res["Message"])
+            return
+        if decision.retry:
+            self.prodClient.releaseTasks(transID, [taskID], IN_FLIGHT + ["Done"])
+            self.log.info("Task resubmitted later", f"{transID}/{taskID}: {category} at {site}, {decision.reason}")
+        else:
+            self.prodClient.setTaskStatuses(transID, {str(taskID): "Failed"})
+            self.log.notice("Task given up", f"{transID}/{taskID}: {decision.reason}")
+
+    def _maybeComplete(self, prod: dict) -> None:
+        prodID, defn = prod["ProductionID"], prod["Definition"]
+        main = self.taskStats(prod["TransformationID"]) if prod["TransformationID"] else {}
+        if not main or any(n for s, n in main.items() if s not in FINAL_TASK_STATES):
+            return
+        if defn.get("merge") and main.get("Done"):
+            mergeStats = self.taskStats(prod["MergeTransformationID"]) if prod["MergeTransformationID"] else {}
+            outputs = self.prodClient.getOutputs(prodID, {"Merged": False}).get("Value") or []
+            pendingMerge = [o for o in outputs if not o["OutputLFN"].startswith(mergedDataset(prod["OutputPath"]))]
+            if pendingMerge or any(n for s, n in mergeStats.items() if s not in FINAL_TASK_STATES):
+                return
+        if not main.get("Done"):
+            self.prodClient.failBelleProduction(prodID, f"all {main.get('Failed', 0)} tasks failed")
+            return
+        res = self.prodClient.setBelleProductionState(prodID, "complete")
+        self.log.notice("Production completed", f"{prodID}: {res.get('Value', res.get('Message'))}")

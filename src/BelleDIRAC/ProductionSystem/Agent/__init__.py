@@ -1,0 +1,1 @@
+"""Agent of the Belle II production system."""

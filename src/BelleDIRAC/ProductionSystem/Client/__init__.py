@@ -1,0 +1,1 @@
+"""Client of the Belle II production system."""

@@ -1,0 +1,1 @@
+"""DB of the Belle II production system."""

@@ -1,0 +1,1 @@
+"""Service of the Belle II production system."""

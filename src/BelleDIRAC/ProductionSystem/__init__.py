@@ -1,0 +1,1 @@
+"""Belle II production system: definitions, states and scheduling of official productions."""

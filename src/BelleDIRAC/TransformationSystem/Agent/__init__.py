@@ -1,0 +1,1 @@
+"""Belle II transformation agents' code: the TransformationPlugin extension (see ``PluginLocation``)."""

@@ -1,0 +1,1 @@
+"""Belle II transformation system: plugins that respect datablocks and pick destinations by free space."""
