@@ -70,7 +70,7 @@ AGENTS = {
     # The production system: short cycles on the test stack so a small production completes in minutes.
     "Production/ProductionValidationAgent": {"PollingTime": "10"},
     "Production/ProductionSubmissionAgent": {"PollingTime": "10"},
-    "Production/ProductionMonitoringAgent": {"PollingTime": "10"},
+    "Production/ProductionMonitoringAgent": {"PollingTime": "10", "BackoffBase": "5"},
     "Production/ProductionMergeAgent": {"PollingTime": "15"},
     "Production/ProductionCleaningAgent": {"PollingTime": "30"},
 }

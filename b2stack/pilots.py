@@ -45,15 +45,26 @@ def supervise(site: str) -> None:
     run_forever(_argv(site), pilot_env(site), cwd=layout.path("pilots", site), before=lambda: fresh_pilot(site))
 
 
+def start(site: str, extra_env: dict[str, str] | None = None) -> None:
+    """Start ``site``'s pilots; ``extra_env`` reaches every job there (a test breaks a site's CVMFS with it)."""
+    env = procs.base_env()
+    env.update(extra_env or {})
+    procs.start(f"pilot-{site}", [str(layout.VENV / "bin" / "python"), "-m", "b2stack.pilots", site], env,
+                cwd=layout.REPO)  # fmt: skip
+
+
+def stop(site: str) -> None:
+    procs.stop(f"pilot-{site}")
+
+
 def start_all() -> None:
-    py = str(layout.VENV / "bin" / "python")
     for site in layout.SITES:
-        procs.start(f"pilot-{site.name}", [py, "-m", "b2stack.pilots", site.name], procs.base_env(), cwd=layout.REPO)
+        start(site.name)
 
 
 def stop_all() -> None:
     for site in layout.SITES:
-        procs.stop(f"pilot-{site.name}")
+        stop(site.name)
 
 
 if __name__ == "__main__":

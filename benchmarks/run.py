@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks import bench_catalog, bench_ds_get, bench_gbasf2, bench_scouting, bench_stack
+from benchmarks import bench_catalog, bench_ds_get, bench_gbasf2, bench_production, bench_scouting, bench_stack
 
 
 def main() -> None:
@@ -22,6 +22,8 @@ def main() -> None:
     figures.update(bench_ds_get.ds_get(1000))
     figures.update(bench_ds_get.ds_get(1000, size=1_000_000))
     figures.update(bench_gbasf2.submit(1000))
+    figures.update(bench_production.submission(int(os.environ.get("B2_BENCH_PROD_TASKS", "10000"))))
+    figures.update(bench_production.monitoring_cycle(int(os.environ.get("B2_BENCH_PROD_INFLIGHT", "30000"))))
     figures.update(bench_scouting.storm(int(os.environ.get("B2_BENCH_STORM", "100000"))))
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

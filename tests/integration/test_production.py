@@ -140,5 +140,13 @@ def test_analyst_reads_but_may_not_add_or_start(prodmgr, analyst, tmp_path):
     started = analyst.run("belle-prod-start", str(prodID))
     assert started.returncode == 4 and "Permission denied" in started.stderr
     assert prod_status(analyst, prodID)["Production"]["Status"] == "New"
+    # nor take tasks, record failures or bookkeeping behind the agents' backs
+    refused = analyst.python(f"""
+        from BelleDIRAC.ProductionSystem.Client.ProductionClient import ProductionClient
+        client = ProductionClient()
+        result = [client.claimTasks({prodID}, 1), client.setMerged(["/belle/MC/x"]),
+                  client.failBelleProduction({prodID}, "mine")]
+        """)
+    assert all(not r["OK"] and "Permission denied" in r["Message"] for r in refused), refused
     listed = analyst.run("belle-prod-list", "--json", check=True)
     assert prodID in [p["ProductionID"] for p in json.loads(listed.stdout)]

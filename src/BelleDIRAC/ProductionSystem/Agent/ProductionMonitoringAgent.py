@@ -1,7 +1,8 @@
 """ProductionMonitoringAgent: follows production jobs, resubmits failures with a diagnosis, completes productions.
 
 Each cycle, per Active production and transformation: the jobs of tasks in flight (one WMS call per 1000),
-task statuses written back in bulk; a Done job's outputs (job parameter ``OutputLFNs``) go to the bookkeeping;
+task statuses written back in bulk; a Done job's outputs (job parameter ``OutputLFNs``) go to the bookkeeping,
+each with the job's log archive (``LogLFN``, set by the payload);
 a failed job is classified (``failure_classifier``), recorded with its site and reason, and its task either
 goes back to ``Created`` with a back-off and the sites to avoid, or is given up after ``max_attempts``.
 When every task is final the production is Completed (or Failed if nothing succeeded); merge tasks first.
@@ -74,17 +75,18 @@ class ProductionMonitoringAgent(ProductionAgentBase):
             self.prodClient.setTaskStatuses(transID, {str(t): s for t, s in statuses.items()})
 
     def _bookkeep(self, prod: dict, transID: int, taskOf: dict[int, int], jobIDs: list[int]) -> None:
-        res = self.monitoring.getJobParameters(jobIDs, ["OutputLFNs"])
+        res = self.monitoring.getJobParameters(jobIDs, ["OutputLFNs", "LogLFN"])
         params = res.get("Value") or {}
         merge = transID == prod["MergeTransformationID"]
         inputs = self._taskInputs(transID, [taskOf[j] for j in jobIDs]) if merge else {}
         rows = []
         for jobID in jobIDs:
-            value = (params.get(jobID) or params.get(str(jobID)) or {}).get("OutputLFNs", "")
-            for lfn in [v for v in str(value).split(",") if v]:
+            job = params.get(jobID) or params.get(str(jobID)) or {}
+            logLFN = str(job.get("LogLFN") or "")  # '' when the job could not store its logs
+            for lfn in [v for v in str(job.get("OutputLFNs", "")).split(",") if v]:
                 rows.append({"ProductionID": prod["ProductionID"], "TransformationID": transID, "TaskID": taskOf[jobID],
                              "JobID": jobID, "OutputLFN": lfn, "Datablock": lfn.rsplit("/", 1)[0],
-                             "InputLFNs": inputs.get(taskOf[jobID], [])})  # fmt: skip
+                             "InputLFNs": inputs.get(taskOf[jobID], []), "LogLFN": logLFN})  # fmt: skip
         if rows:
             self.prodClient.addOutputs(rows)
         if merge:

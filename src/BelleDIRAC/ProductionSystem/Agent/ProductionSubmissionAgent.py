@@ -2,10 +2,10 @@
 
 Each cycle: how many jobs each production has in flight and waiting (one statistics call per transformation),
 the share of the ``Capacity`` each may fill (``rate_share.share``: proportional to priority, never starving a
-low-priority production), then per production one claim of that many tasks (``claimTasks``: no other agent
-can take them), parametric jobs of ``BulkSize`` tasks (one ``submitJob`` each, where DIRAC's WorkflowTaskAgent
-makes one call per task) and one confirmation per chunk. A claim its agent never confirmed is recovered by
-looking the jobs up by name first, so a task is never submitted twice.
+low-priority production), then per production claims of ``BulkSize`` tasks (``claimTasks``: no other agent
+can take them), each submitted as parametric jobs (one ``submitJob`` per set of alike tasks, where DIRAC's
+WorkflowTaskAgent makes one call per task) and confirmed at once. A claim its agent never confirmed (the
+agent died) is recovered by looking the jobs up by name first, so a task is never submitted twice.
 """
 
 from __future__ import annotations
@@ -48,13 +48,30 @@ class ProductionSubmissionAgent(ProductionAgentBase):
         return S_OK()
 
     def _submit(self, prod: dict, transID: int, count: int, merge: bool) -> int:
-        """Claim up to ``count`` tasks of ``transID`` and submit them; returns how many were submitted."""
-        res = self.prodClient.claimTasks(transID, count)
-        if not res["OK"]:
-            self.log.error("Cannot claim tasks", f"{transID}: {res['Message']}")
-            return 0
+        """Submit up to ``count`` tasks of ``transID``, claiming ``BulkSize`` at a time; returns how many.
+
+        A claim lives only as long as one submission: were all ``count`` claimed at once, the last chunks
+        would wait minutes and look stale to another agent, which would release and resubmit them.
+        """
         submitted = 0
-        for jdl, taskIDs in self._jdls(prod, transID, res["Value"], merge):
+        while submitted < count:
+            res = self.prodClient.claimTasks(transID, min(self.bulkSize, count - submitted))
+            if not res["OK"]:
+                self.log.error("Cannot claim tasks", f"{transID}: {res['Message']}")
+                break
+            if not res["Value"]:
+                break
+            done = self._submitClaimed(prod, transID, res["Value"], merge)
+            submitted += done
+            if done < len(res["Value"]):
+                break  # the WMS refuses: the released tasks wait for the next cycle
+        if submitted:
+            self.log.notice("Submitted", f"{submitted} tasks of transformation {transID}")
+        return submitted
+
+    def _submitClaimed(self, prod: dict, transID: int, tasks: list[dict], merge: bool) -> int:
+        submitted = 0
+        for jdl, taskIDs in self._jdls(prod, transID, tasks, merge):
             sub = self.wms.submitJob(jdl)
             if not sub["OK"]:
                 self.log.error("Submission failed", f"{len(taskIDs)} tasks of {transID}: {sub['Message']}")
@@ -65,8 +82,6 @@ class ProductionSubmissionAgent(ProductionAgentBase):
             if not done["OK"]:  # the claim stays; recovery finds the jobs by name
                 self.log.error("Submitted jobs not recorded", done["Message"])
             submitted += len(taskIDs)
-        if submitted:
-            self.log.notice("Submitted", f"{submitted} tasks of transformation {transID}")
         return submitted
 
     def _jdls(self, prod: dict, transID: int, tasks: list[dict], merge: bool):

@@ -147,10 +147,11 @@ class ProductionDB(DIRACProductionDB):
         return res if not res["OK"] else S_OK([r[0] for r in res["Value"]])
 
     def addOutputs(self, rows: list[dict]):
-        """Bookkeeping rows (ProductionID, TransformationID, TaskID, JobID, OutputLFN, InputLFNs, Datablock)."""
+        """Bookkeeping rows (ProductionID, TransformationID, TaskID, JobID, OutputLFN, InputLFNs, Datablock,
+        LogLFN)."""
         if not rows:
             return S_OK(0)
-        marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, UTC_TIMESTAMP())"] * len(rows))
+        marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, UTC_TIMESTAMP())"] * len(rows))
         args = [
             v
             for r in rows
@@ -162,13 +163,17 @@ class ProductionDB(DIRACProductionDB):
                 r["OutputLFN"],
                 json.dumps(r.get("InputLFNs", [])),
                 r.get("Datablock", ""),
+                r.get("LogLFN", ""),
             )
         ]
-        return self._update(f"INSERT IGNORE INTO ProductionOutputs (ProductionID, TransformationID, TaskID, JobID, "
-                            f"OutputLFN, InputLFNs, Datablock, RegisteredTime) VALUES {marks}", args=tuple(args))  # fmt: skip
+        columns = (
+            "ProductionID, TransformationID, TaskID, JobID, OutputLFN, InputLFNs, Datablock, LogLFN, RegisteredTime"
+        )
+        return self._update(f"INSERT IGNORE INTO ProductionOutputs ({columns}) VALUES {marks}", args=tuple(args))
 
     def getOutputs(self, prodID: int, datablock: str | None = None, merged: bool | None = None):
-        sql = "SELECT TransformationID, TaskID, JobID, OutputLFN, InputLFNs, Datablock, Merged FROM ProductionOutputs "
+        sql = "SELECT TransformationID, TaskID, JobID, OutputLFN, InputLFNs, Datablock, Merged, LogLFN "
+        sql += "FROM ProductionOutputs "
         sql += "WHERE ProductionID = %s"
         args: list = [prodID]
         if datablock is not None:
@@ -178,7 +183,7 @@ class ProductionDB(DIRACProductionDB):
         res = self._query(sql + " ORDER BY OutputLFN", args=tuple(args))
         if not res["OK"]:
             return res
-        keys = ("TransformationID", "TaskID", "JobID", "OutputLFN", "InputLFNs", "Datablock", "Merged")
+        keys = ("TransformationID", "TaskID", "JobID", "OutputLFN", "InputLFNs", "Datablock", "Merged", "LogLFN")
         out = [dict(zip(keys, r, strict=True)) for r in res["Value"]]
         for row in out:
             row["InputLFNs"] = json.loads(row["InputLFNs"] or "[]")

@@ -60,6 +60,7 @@ CREATE TABLE ProductionFailures(
 
 -- -------------------------------------------------------------------------------
 -- Bookkeeping: which job of which task wrote which file from which input; merged files name their inputs.
+-- LogLFN: the log archive of the job that wrote the file ('' when it could not be stored).
 DROP TABLE IF EXISTS ProductionOutputs;
 CREATE TABLE ProductionOutputs(
     ProductionID INTEGER NOT NULL,
@@ -70,6 +71,7 @@ CREATE TABLE ProductionOutputs(
     InputLFNs LONGTEXT,
     Datablock VARCHAR(255) NOT NULL DEFAULT '',
     Merged TINYINT NOT NULL DEFAULT 0,
+    LogLFN VARCHAR(255) NOT NULL DEFAULT '',
     RegisteredTime DATETIME NOT NULL,
     PRIMARY KEY(OutputLFN),
     INDEX(ProductionID, Datablock)

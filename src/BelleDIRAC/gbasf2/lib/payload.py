@@ -8,7 +8,12 @@
    into the project's datablock ``sub<NNNNN // 1000>`` on the output SE (the site's SE unless given),
    registered in Rucio. If that SE refuses, DIRAC's failover path keeps the file on another SE and the
    request left in the job directory has Rucio move it (BelleDIRAC's ReplicateAndRegister).
-4. The job's ApplicationStatus is ``Done`` on success, else what failed; the exit code is non-zero on
+4. Production jobs (``--log-dir``) then archive the logs the payload wrote (``*.log``: basf2's
+   ``Script1_basf2helper.py.log``) as ``<log-dir>/sub<NNNNN // 1000>/<log-name>_job<JobID>_<RR>.log.tgz`` on
+   the output SE, uploaded like the outputs, failed payloads included: that is when the logs matter. The
+   job parameter ``LogLFN`` names it. A log that cannot be stored never fails the job: it is reported (as
+   an ApplicationStatus before the final one, and in std.out) and ``LogLFN`` is not set.
+5. The job's ApplicationStatus is ``Done`` on success, else what failed; the exit code is non-zero on
    failure, so the job ends Failed.
 """
 
@@ -19,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import tarfile
 from urllib.parse import unquote
 
 from BelleDIRAC.gbasf2.lib import naming
@@ -26,6 +32,9 @@ from BelleDIRAC.gbasf2.lib.submission import LOG_FILE
 
 EXIT_SOFTWARE, EXIT_INPUT, EXIT_NO_OUTPUT, EXIT_UPLOAD = 40, 41, 42, 43
 REQUEST_FILE = "gbasf2_request.json"
+# A request file of its own: the log upload must not overwrite the outputs' failover request. DIRAC's
+# JobWrapper sends on every ``*_request.json`` of the job directory.
+LOG_REQUEST_FILE = "gbasf2_log_request.json"
 
 
 def parse(argv):
@@ -40,6 +49,8 @@ def parse(argv):
     parser.add_argument("--basf2opt", default="", help="extra basf2 options, URL-quoted")
     parser.add_argument("--events", type=int, default=0, help="events to generate or process (0: all)")
     parser.add_argument("--scout", action="store_true", help="a production scout: run, upload nothing")
+    parser.add_argument("--log-dir", default="", help="production jobs: LFN directory to archive the logs in")
+    parser.add_argument("--log-name", default="", help="name of the log archive (the job name)")
     return parser.parse_args(argv)
 
 
@@ -57,6 +68,28 @@ def newOutputs(before: set[str], after: set[str], inputs: list[str]) -> list[str
     return sorted(n for n in after - before - set(inputs) if n.endswith(".root") and not n.startswith("."))
 
 
+def logFiles(before: set[str], after: set[str]) -> list[str]:
+    """The logs a production job archives: the ``.log`` files the payload (basf2 and its steering) wrote into
+    the job directory, basf2's own log always; not what was there before (inputs, the pilot's files)."""
+    new = {n for n in after - before if n.endswith(".log") and not n.startswith(".")}
+    return sorted(new | ({LOG_FILE} & after))
+
+
+def logLFN(logDir: str, logName: str, index: int, jobID: int, rescheduled: int) -> str:
+    """``<logDir>/sub<index // 1000>/<logName>_job<JobID>_<RR>.log.tgz``: the datablock of the job's outputs,
+    and ``_RR`` as in output names, because a rescheduled job keeps its JobID and must not collide with the
+    archive of its earlier run."""
+    name = logName or f"{int(index):05d}"
+    return f"{logDir}/{naming.datablockFor(index)}/{name}_job{int(jobID)}_{min(int(rescheduled), 99):02d}.log.tgz"
+
+
+def packLogs(names: list[str], archive: str) -> None:
+    """One gzipped tar of ``names``, flat (as they were in the job directory)."""
+    with tarfile.open(archive, "w:gz") as tar:
+        for name in names:
+            tar.add(name, arcname=os.path.basename(name))
+
+
 def _report(jobID: int, status: str) -> None:
     print(f"gbasf2-payload: {status}", flush=True)
     if jobID:
@@ -65,12 +98,12 @@ def _report(jobID: int, status: str) -> None:
         JobReport(jobID, "gbasf2").setApplicationStatus(status, sendFlag=True)
 
 
-def _outputParameter(jobID: int, lfns: list[str]) -> None:
-    """The job's output LFNs as job parameter ``OutputLFNs`` (the production system's bookkeeping reads it)."""
+def _jobParameter(jobID: int, name: str, value: str) -> None:
+    """``OutputLFNs`` and ``LogLFN`` are job parameters: the production system's bookkeeping reads them."""
     if jobID:
         from DIRAC.WorkloadManagementSystem.Client.JobReport import JobReport
 
-        JobReport(jobID, "gbasf2").setJobParameter("OutputLFNs", ",".join(lfns), sendFlag=True)
+        JobReport(jobID, "gbasf2").setJobParameter(name, value, sendFlag=True)
 
 
 def _basf2(release: str) -> str | None:
@@ -106,9 +139,9 @@ def _outputSEs(outputSE: str, site: str) -> list[str]:
     return _resolve("SE-USER", site) or getSEsForSite(site).get("Value", [])
 
 
-def _upload(files: dict[str, str], outputSE: str) -> list[str]:
+def _upload(files: dict[str, str], outputSE: str, requestFile: str = REQUEST_FILE) -> list[str]:
     """Upload ``{local: lfn}``; returns what could not be stored anywhere. A failover request, if any, is left
-    in the job directory, where DIRAC's JobWrapper sends it on."""
+    in the job directory as ``requestFile``, where DIRAC's JobWrapper sends it on."""
     import DIRAC
     from DIRAC.Core.Utilities.Adler import fileAdler
     from DIRAC.DataManagementSystem.Client.FailoverTransfer import FailoverTransfer
@@ -129,7 +162,7 @@ def _upload(files: dict[str, str], outputSE: str) -> list[str]:
             lost.append(lfn)
     request = transfer.getRequest()
     if not request.isEmpty():
-        with open(REQUEST_FILE, "w") as fh:
+        with open(requestFile, "w") as fh:
             json.dump(request.toJSON()["Value"], fh)
     return lost
 
@@ -153,17 +186,23 @@ def run(args) -> int:
         code = subprocess.call([sys.executable, *cmd], stdout=log, stderr=subprocess.STDOUT)
     with open(LOG_FILE) as log:
         sys.stdout.write(log.read()[-4000:])
-    if code:
-        _report(jobID, f"basf2 failed (exit {code})")
-        return code
     if scoutEvents:
-        _report(jobID, "Done")
-        return 0
+        _report(jobID, f"basf2 failed (exit {code})" if code else "Done")
+        return code
+    rr = _rescheduled(jobID)
+    code, status = (code, f"basf2 failed (exit {code})") if code else _store(args, jobID, before, inputs, rr)
+    if args.log_dir:
+        _archiveLogs(args, jobID, before, rr)
+    _report(jobID, status)  # last: the monitoring agent reads the outcome, not the log archive's, from it
+    return code
+
+
+def _store(args, jobID: int, before: set[str], inputs: list[str], rr: int) -> tuple[int, str]:
+    """Rename, upload and register the outputs; (exit code, final ApplicationStatus)."""
     outputs = newOutputs(before, set(os.listdir(".")), inputs)
     if not outputs:
-        _report(jobID, "No output file written")
-        return EXIT_NO_OUTPUT
-    index, rr = args.offset + args.index, _rescheduled(jobID)
+        return EXIT_NO_OUTPUT, "No output file written"
+    index = args.offset + args.index
     files = {}
     for name in outputs:
         lfn = naming.outputLFN(args.dataset, name, index, jobID, rr)
@@ -172,11 +211,31 @@ def run(args) -> int:
     _report(jobID, "Uploading output")
     lost = _upload(files, args.output_se)
     if lost:
-        _report(jobID, f"Output upload failed: {len(lost)} file(s)")
-        return EXIT_UPLOAD
-    _outputParameter(jobID, sorted(files.values()))
-    _report(jobID, "Done")
-    return 0
+        return EXIT_UPLOAD, f"Output upload failed: {len(lost)} file(s)"
+    _jobParameter(jobID, "OutputLFNs", ",".join(sorted(files.values())))
+    return 0, "Done"
+
+
+def _archiveLogs(args, jobID: int, before: set[str], rr: int) -> None:
+    """Archive the payload's logs on the output SE and name the archive in job parameter ``LogLFN``.
+
+    Whatever goes wrong here is reported and swallowed: losing a log must not turn a job whose outputs are
+    stored into a failed one (the production would redo the work), nor hide why a failed one failed.
+    """
+    names = logFiles(before, set(os.listdir(".")))
+    if not names:
+        return
+    lfn = logLFN(args.log_dir, args.log_name, args.offset + args.index, jobID, rr)
+    try:
+        packLogs(names, os.path.basename(lfn))
+        lost = _upload({os.path.basename(lfn): lfn}, args.output_se, LOG_REQUEST_FILE)
+        problem = "not stored" if lost else ""
+    except Exception as exc:  # noqa: BLE001 -- see the docstring
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem:
+        _report(jobID, f"Log upload failed: {lfn} {problem}"[:255])
+        return
+    _jobParameter(jobID, "LogLFN", lfn)
 
 
 def main(argv=None) -> int:
