@@ -6,8 +6,10 @@ Also the guards (wrong destination SE, the same production twice) and who may do
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
+from urllib.parse import urlparse
 
 import pytest
 
@@ -85,6 +87,19 @@ def test_mc_production_runs_from_definition_to_completed(prodmgr, analyst, tmp_p
     merged_file = next(tmp_path.rglob("merged_*.root"))
     lines = [line for line in merged_file.read_text().splitlines() if not line.startswith("#")]
     assert len(lines) == 25  # every generated event made it through the merge
+    # cleaning removes every output from the SE and from Rucio, and the jobs from the WMS
+    lfns = [r["OutputLFN"] for r in rows]
+    pfns = prodmgr.python(f"""
+        from DIRAC.Resources.Catalog.FileCatalog import FileCatalog
+        reps = FileCatalog().getReplicas({lfns!r})["Value"]["Successful"]
+        result = [pfn for se_pfn in reps.values() for pfn in se_pfn.values()]
+        """)
+    assert len(pfns) == 4 and all(os.path.exists(urlparse(p).path) for p in pfns), pfns
+    assert prodmgr.run("belle-prod-clean", str(prodID)).returncode == 0
+    assert wait_prod(prodmgr, prodID, {"Cleaned"}, timeout=180)["Production"]["Status"] == "Cleaned"
+    assert not any(os.path.exists(urlparse(p).path) for p in pfns)
+    gone = analyst.run("gb2_ds_list", prod["OutputPath"] + "/sub00")
+    assert not [line for line in gone.stdout.splitlines() if line.strip().endswith(".root")], gone.stdout
 
 
 @pytest.mark.integration

@@ -20,15 +20,17 @@ import time
 import pytest
 
 from b2stack import pilots, procs, stack
+from tests.integration.conftest import register_inputs
 from tests.integration.test_production import add, definition, prod_status, wait_prod
 
 BROKEN = "LCG.CNAF.it"
 GOOD = ("LCG.KEK.jp", "LCG.DESY.de")
 AGENT = "ProductionSubmissionAgent"
+MONITOR = "ProductionMonitoringAgent"
 
 
-def start_agent(name: str = AGENT, *options: str) -> None:
-    _, argv, env, _port = next(c for c in stack.components() if c[0] == AGENT)
+def start_agent(name: str = AGENT, *options: str, component: str = AGENT) -> None:
+    _, argv, env, _port = next(c for c in stack.components() if c[0] == component)
     stack.start_component(name, argv + [arg for opt in options for arg in ("-o", opt)], env)
 
 
@@ -50,6 +52,11 @@ def production_jobs(jobdb, transID: int) -> list[tuple]:
     return list(cur.fetchall())
 
 
+def listing(client, block: str) -> list[str]:
+    out = client.run("gb2_ds_list", block)
+    return [line.strip().rsplit("/", 1)[-1] for line in out.stdout.splitlines() if line.strip().endswith(".root")]
+
+
 def failures(prodmgr, prodID: int) -> dict[tuple[str, str], int]:
     return {(site, category): count for site, category, count in prod_status(prodmgr, prodID)["Failures"]}
 
@@ -59,12 +66,21 @@ def test_jobs_failing_at_a_broken_site_are_resubmitted_elsewhere_and_counted(pro
     procs.stop(AGENT)
     try:
         prodID, prod = add_started(prodmgr, tmp_path)
+        transID, block = prod["TransformationID"], prod["OutputPath"] + "/sub00"
+        procs.stop(MONITOR)  # the failures are diagnosed once a failed job's half-written output is in place
         for site in GOOD:
             pilots.stop(site)
         pilots.stop(BROKEN)
         pilots.start(BROKEN, {"BELLE2_SOFTWARE_AREA": "/cvmfs/belle.cern.ch/not-mounted"})
         start_agent()
         deadline = time.monotonic() + 240
+        while len([j for j in production_jobs(jobdb, transID) if j[2] == "Failed"]) < 2:
+            assert time.monotonic() < deadline, production_jobs(jobdb, transID)
+            time.sleep(2)
+        # an output a failed job uploaded before it failed: cleaning must remove it, and it alone
+        failedJob = next(j[0] for j in production_jobs(jobdb, transID) if j[2] == "Failed")
+        register_inputs(prodmgr, block, {f"mc_00000_job{failedJob}_00.mdst.root": "1 half-written\n"})
+        start_agent(MONITOR, component=MONITOR)
         while sum(failures(prodmgr, prodID).values()) < 2 and time.monotonic() < deadline:
             time.sleep(5)
         seen = failures(prodmgr, prodID)
@@ -76,6 +92,7 @@ def test_jobs_failing_at_a_broken_site_are_resubmitted_elsewhere_and_counted(pro
         pilots.stop(BROKEN)
         pilots.start_all()
         start_agent()
+        start_agent(MONITOR, component=MONITOR)
     assert status["Production"]["Status"] == "Completed", status
     assert status["Tasks"]["TransformationID"] == {"Done": 3}
     jobs = production_jobs(jobdb, prod["TransformationID"])
@@ -94,6 +111,14 @@ def test_jobs_failing_at_a_broken_site_are_resubmitted_elsewhere_and_counted(pro
     assert "Failures per site and reason:" in text and BROKEN in text and "software" in text, text
     final = failures(prodmgr, prodID)
     assert set(final) == {(BROKEN, "software")}, final
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        left = listing(prodmgr, block)
+        if not any(f"_job{failedJob}_" in name for name in left):
+            break
+        time.sleep(5)
+    expected = [f"mc_{int(name.rsplit('_', 1)[1]) - 1:05d}_job{job}_00.mdst.root" for job, name, _s, _site in done]
+    assert sorted(left) == sorted(expected), left
 
 
 @pytest.mark.integration

@@ -103,3 +103,35 @@ def test_scouts_archive_nothing():
     assert "--log-dir" not in jobs.mcJDL(PROD, DEFN, 12, [1], 10, scout=True)
     assert "--log-dir" not in jobs.inputJDL(PROD, dict(DEFN, type="DataProcessing"), 12, 1, ["/belle/x/sub00/a.root"],
                                             scoutEvents=10)  # fmt: skip
+
+
+def _archive(tmp_path, monkeypatch, upload) -> list[tuple]:
+    """Run ``payload._archiveLogs`` with ``upload`` standing in for the grid: what it reported and set."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / LOG_FILE).write_text("[FATAL] broken\n")
+    calls: list[tuple] = []
+    monkeypatch.setattr(payload, "_upload", upload)
+    monkeypatch.setattr(payload, "_report", lambda jobID, status: calls.append(("status", status)))
+    monkeypatch.setattr(payload, "_jobParameter", lambda jobID, name, value: calls.append((name, value)))
+    args = payload.parse(["--steering", "s.py", "--release", "r", "--dataset", OUTPUT, "--index", "1",
+                          "--log-dir", "/belle/x/log", "--log-name", "n"])  # fmt: skip
+    payload._archiveLogs(args, 42, set(), 0)
+    return calls
+
+
+def test_a_stored_log_is_named_in_job_parameter_log_lfn(tmp_path, monkeypatch):
+    uploads = []
+    calls = _archive(tmp_path, monkeypatch, lambda files, se, requestFile: uploads.append((files, requestFile)) or [])
+    assert calls == [("LogLFN", "/belle/x/log/sub00/n_job42_00.log.tgz")]
+    assert uploads == [({"n_job42_00.log.tgz": "/belle/x/log/sub00/n_job42_00.log.tgz"}, payload.LOG_REQUEST_FILE)]
+
+
+@pytest.mark.parametrize("outcome", [["lost"], RuntimeError("SE down")])
+def test_a_log_upload_failure_is_reported_never_raised(tmp_path, monkeypatch, outcome):
+    def upload(files, se, requestFile):
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    calls = _archive(tmp_path, monkeypatch, upload)
+    assert len(calls) == 1 and calls[0][0] == "status" and calls[0][1].startswith("Log upload failed: /belle/x/log/")

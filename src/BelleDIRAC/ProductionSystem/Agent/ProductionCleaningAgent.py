@@ -27,6 +27,12 @@ CHUNK = 500
 
 
 class ProductionCleaningAgent(ProductionAgentBase):
+    def initialize(self):
+        # failed jobs already looked after, per production: a production's output path is walked only when a
+        # job failed since (after a restart, once more for all of them: removing nothing twice is harmless)
+        self.handled: dict[int, set[int]] = {}
+        return super().initialize()
+
     def execute(self):
         for prod in self.productions(["Active", "Completed", "Failed", "Stopped", "Cleaning"]):
             try:
@@ -58,6 +64,8 @@ class ProductionCleaningAgent(ProductionAgentBase):
         if not res["OK"] or not res["Value"]:
             return
         failed = set(res["Value"])
+        if failed <= self.handled.get(prod["ProductionID"], set()):
+            return
         outputs = self.prodClient.getOutputs(prod["ProductionID"], {})
         if not outputs["OK"]:
             return
@@ -65,8 +73,10 @@ class ProductionCleaningAgent(ProductionAgentBase):
         stray = leftovers(self._files(prod["OutputPath"]), failed, booked)
         if stray:
             self.log.notice("Removing files of failed jobs", f"production {prod['ProductionID']}: {len(stray)}")
-            self._remove(stray)
-        self._cancelRequests(sorted(failed))
+            if self._remove(stray) < len(stray):
+                return  # the next cycle tries again
+        self._cancelRequests(sorted(failed - self.handled.get(prod["ProductionID"], set())))
+        self.handled[prod["ProductionID"]] = failed
 
     def _cancelRequests(self, jobIDs: list[int]) -> None:
         reqs = ReqClient()
