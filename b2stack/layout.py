@@ -67,6 +67,7 @@ AGENTS = {
     "WorkloadManagement/ScoutingJobStatusAgent": {"PollingTime": "10"},
     # DIRAC's default pool of 50 worker processes is sized for a central server, not a 2-core machine.
     "RequestManagement/RequestExecutingAgent": {"PollingTime": "10", "MinProcess": "2", "MaxProcess": "2"},
+    "DataManagement/SEUsageAgent": {"PollingTime": "60"},
     # The production system: short cycles on the test stack so a small production completes in minutes.
     "Production/ProductionValidationAgent": {"PollingTime": "10"},
     "Production/ProductionSubmissionAgent": {"PollingTime": "10"},

@@ -10,6 +10,8 @@
   copy once its rule is fulfilled) may delete replicas there too; generic Rucio lets nobody do it.
 * An account may delete or update its own replication rules (generic: admins only), as gb2 users
   manage the rules that move their datasets.
+* DIRAC's service account (an admin SERVICE account) reports what the storage says of each RSE's usage
+  (BelleDIRAC's SEUsageAgent); generic Rucio lets only root do it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,16 @@ def _isAdmin(issuer, session) -> bool:
     return bool(has_account_attribute(account=issuer, key="admin", session=session))
 
 
+def _isServiceAdmin(issuer, session) -> bool:
+    from rucio.core.account import get_account
+    from rucio.db.sqla.constants import AccountType
+
+    try:
+        return get_account(issuer, session=session).account_type == AccountType.SERVICE and _isAdmin(issuer, session)
+    except Exception:
+        return False
+
+
 def _ownsRule(issuer, rule_id, session) -> bool:
     from rucio.core.rule import get_rule
 
@@ -61,6 +73,8 @@ def _ownsRule(issuer, rule_id, session) -> bool:
 
 def has_permission(issuer, action: str, kwargs: dict, session=None):
     """True where this policy decides; None lets Rucio use its generic rule."""
+    if action == "set_rse_usage" and _isServiceAdmin(issuer, session):
+        return True
     if action == "add_replicas" and kwargs.get("rse_id") and _userWritable(kwargs["rse_id"], session):
         return True
     if action == "delete_replicas" and kwargs.get("rse_id") and _userWritable(kwargs["rse_id"], session):

@@ -59,7 +59,7 @@ def add(client, path: str, *extra: str):
 
 @pytest.mark.integration
 def test_mc_production_runs_from_definition_to_completed(prodmgr, analyst, tmp_path):
-    path = definition(tmp_path)
+    path = definition(tmp_path, output={"destinations": ["DESY-TMP-SE"]})
     assert prodmgr.run("belle-prod-validate", path).returncode == 0
     proc = add(prodmgr, path, "--start")
     assert proc.returncode == 0, proc.stderr
@@ -84,6 +84,17 @@ def test_mc_production_runs_from_definition_to_completed(prodmgr, analyst, tmp_p
     assert len([line for line in listing.stdout.splitlines() if line.strip().endswith(".root")]) == 3
     got = analyst.run("gb2_ds_get", merged[0]["OutputLFN"], "--force", cwd=tmp_path, timeout=180)
     assert got.returncode == 0, got.stderr
+    # Rucio takes the merged datablock to its destination
+    deadline = time.monotonic() + 180
+    while True:
+        rules = prodmgr.python(f"""
+            from BelleDIRAC.DataManagementSystem.Client.B2RucioDataManagement import B2RucioDataManagement
+            result = B2RucioDataManagement().listRules({[merged[0]["Datablock"]]!r})["Value"]["Successful"]
+            """)[merged[0]["Datablock"]]
+        if [r["State"] for r in rules] == ["OK"] or time.monotonic() > deadline:
+            break
+        time.sleep(5)
+    assert [(r["RSEExpression"], r["State"]) for r in rules] == [("DESY-TMP-SE", "OK")], rules
     merged_file = next(tmp_path.rglob("merged_*.root"))
     lines = [line for line in merged_file.read_text().splitlines() if not line.startswith("#")]
     assert len(lines) == 25  # every generated event made it through the merge
@@ -94,10 +105,16 @@ def test_mc_production_runs_from_definition_to_completed(prodmgr, analyst, tmp_p
         reps = FileCatalog().getReplicas({lfns!r})["Value"]["Successful"]
         result = [pfn for se_pfn in reps.values() for pfn in se_pfn.values()]
         """)
-    assert len(pfns) == 4 and all(os.path.exists(urlparse(p).path) for p in pfns), pfns
+    assert len(pfns) == 5 and all(os.path.exists(urlparse(p).path) for p in pfns), pfns
     assert prodmgr.run("belle-prod-clean", str(prodID)).returncode == 0
     assert wait_prod(prodmgr, prodID, {"Cleaned"}, timeout=180)["Production"]["Status"] == "Cleaned"
     assert not any(os.path.exists(urlparse(p).path) for p in pfns)
+    left = prodmgr.python(f"""
+        from BelleDIRAC.DataManagementSystem.Client.B2RucioDataManagement import B2RucioDataManagement
+        result = B2RucioDataManagement().listRules({[merged[0]["Datablock"]]!r})["Value"]
+        """)
+    # no rule outlives the data it placed: Rucio deletes a rule softly (it expires within the hour)
+    assert all(r["ExpiresAt"] for rules in left["Successful"].values() for r in rules), left
     gone = analyst.run("gb2_ds_list", prod["OutputPath"] + "/sub00")
     assert not [line for line in gone.stdout.splitlines() if line.strip().endswith(".root")], gone.stdout
 

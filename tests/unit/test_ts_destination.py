@@ -64,3 +64,14 @@ def test_spread_skips_full_and_unknown_SEs():
     assert spreadTasks(5, ["A-SE", "U-SE"], usage, {}) == {}
     with pytest.raises(ValueError):
         spreadTasks(-1, ["B-SE"], usage, {})
+
+
+def test_blocks_are_shared_by_free_space_and_weight_and_never_sent_to_a_full_se():
+    from BelleDIRAC.TransformationSystem.Utilities.destination import assignDestinations
+
+    usage = {"A": (0, 100), "B": (50, 100), "FULL": (99, 100)}
+    blocks = [f"/belle/MC/x/sub{i:02d}" for i in range(3)]
+    assert assignDestinations(blocks, ["A", "B", "FULL"], usage, {}) == {blocks[0]: "A", blocks[1]: "A", blocks[2]: "B"}
+    assert set(assignDestinations(blocks, ["A", "B"], usage, {"A": 0}).values()) == {"B"}
+    assert assignDestinations(blocks, ["FULL", "UNKNOWN"], usage, {}) == {}
+    assert assignDestinations([], ["A"], usage, {}) == {}

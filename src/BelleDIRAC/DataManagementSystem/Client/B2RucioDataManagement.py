@@ -208,6 +208,14 @@ class B2RucioDataManagement:
             if lfn_naming.datablockOf(c["name"] + "/x") == c["name"]
         }
 
+    @rucioErrors
+    def setUsage(self, usage: dict[str, tuple[int, int]]):
+        """Report each SE's ``(used, total)`` bytes as its RSE's ``storage`` usage (what the storage says,
+        as opposed to what Rucio counted), which destination choices and the production guards read."""
+        for se, (used, total) in sorted(usage.items()):
+            self.client.set_rse_usage(se, "storage", int(used), int(total) - int(used))
+        return S_OK(len(usage))
+
     def getUsage(self, ses) -> dict[str, tuple[int, int]]:
         """(used, total) bytes of each SE's RSE as the storage reports it to Rucio; SEs without a reported
         size are left out (their fill is unknown, not zero)."""

@@ -87,6 +87,28 @@ class ProductionCleaningAgent(ProductionAgentBase):
                 reqs.deleteRequest(requestID)
                 self.log.notice("Request of a failed job deleted", str(requestID))
 
+    def _dropRules(self, prodID: int) -> bool:
+        """Remove the rules on the production's datablocks (those taking them to their destinations) first:
+        a rule left on a dataset whose files are gone would keep claiming replicas that no longer exist."""
+        from BelleDIRAC.DataManagementSystem.Client.B2RucioDataManagement import B2RucioDataManagement
+
+        rows = self.prodClient.getOutputs(prodID, {})
+        if not rows["OK"]:
+            return False
+        rucio = B2RucioDataManagement()
+        res = rucio.listRules(sorted({row["Datablock"] for row in rows["Value"]}))
+        if not res["OK"]:
+            self.log.warn("Rules unknown, cleaning waits", f"{prodID}: {res['Message']}")
+            return False
+        ruleIDs = [r["RuleID"] for rules in res["Value"]["Successful"].values() for r in rules]
+        if not ruleIDs:
+            return True
+        removed = rucio.removeRules(ruleIDs)
+        if not removed["OK"] or removed["Value"]["Failed"]:
+            self.log.warn("Rules not removed, cleaning waits", f"{prodID}: {removed.get('Message', removed)}")
+            return False
+        return True
+
     def _clean(self, prod: dict) -> None:
         prodID = prod["ProductionID"]
         transIDs = [t for t in (prod["TransformationID"], prod["MergeTransformationID"]) if t]
@@ -96,6 +118,8 @@ class ProductionCleaningAgent(ProductionAgentBase):
             res = self.wms.deleteJob(sorted(set(jobIDs + scouts)), force=True)
             if not res["OK"]:
                 self.log.warn("Jobs not all deleted", res["Message"])
+        if not self._dropRules(prodID):
+            return
         files = self._files(prod["OutputPath"]) + self._files(mergedDataset(prod["OutputPath"]))
         removed = self._remove(files)
         if removed < len(files):

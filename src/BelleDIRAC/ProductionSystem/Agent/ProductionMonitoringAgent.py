@@ -5,7 +5,9 @@ task statuses written back in bulk; a Done job's outputs (job parameter ``Output
 each with the job's log archive (``LogLFN``, set by the payload);
 a failed job is classified (``failure_classifier``), recorded with its site and reason, and its task either
 goes back to ``Created`` with a back-off and the sites to avoid, or is given up after ``max_attempts``.
-When every task is final the production is Completed (or Failed if nothing succeeded); merge tasks first.
+When every task is final the production is Completed (or Failed if nothing succeeded); merge tasks first,
+and the final datablocks (merged ones when the production merges) get a Rucio rule to one of the definition's
+``destinations`` each, chosen by free space (the SEs' ``storage`` usage) and ``Production/SEWeights``.
 Failures are keyed by job ID and recorded before the task moves, so a restart never loses or repeats one.
 """
 
@@ -14,10 +16,12 @@ from __future__ import annotations
 import time
 
 from DIRAC import S_OK
+from DIRAC.ConfigurationSystem.Client.Helpers.Operations import Operations
 
 from BelleDIRAC.ProductionSystem.Agent.ProductionAgentBase import FINAL_TASK_STATES, ProductionAgentBase
 from BelleDIRAC.ProductionSystem.Utilities import failure_classifier as fc
 from BelleDIRAC.ProductionSystem.Utilities.merge import mergedDataset
+from BelleDIRAC.TransformationSystem.Utilities.destination import assignDestinations
 
 IN_FLIGHT = ["Submitted", "Received", "Checking", "Scouting", "Waiting", "Staging", "Matched", "Running",
              "Completing", "Stalled", "Rescheduled"]  # fmt: skip
@@ -145,5 +149,44 @@ class ProductionMonitoringAgent(ProductionAgentBase):
         if not main.get("Done"):
             self.prodClient.failBelleProduction(prodID, f"all {main.get('Failed', 0)} tasks failed")
             return
+        if not self._place(prod):
+            return
         res = self.prodClient.setBelleProductionState(prodID, "complete")
         self.log.notice("Production completed", f"{prodID}: {res.get('Value', res.get('Message'))}")
+
+    def _place(self, prod: dict) -> bool:
+        """Rules taking each final datablock to a destination; True once every block has one (so a retry
+        after a partial failure only adds the missing ones)."""
+        prodID, destinations = prod["ProductionID"], prod["Definition"]["output"].get("destinations") or []
+        if not destinations:
+            return True
+        from BelleDIRAC.DataManagementSystem.Client.B2RucioDataManagement import B2RucioDataManagement
+
+        rows = self.prodClient.getOutputs(prodID, {}).get("Value") or []
+        merged = [r for r in rows if r["TransformationID"] == prod["MergeTransformationID"]]
+        blocks = sorted({r["Datablock"] for r in (merged or [r for r in rows if r["TransformationID"] ==
+                                                                 prod["TransformationID"]])})  # fmt: skip
+        rucio = B2RucioDataManagement()
+        existing = rucio.listRules(blocks)
+        if not existing["OK"]:
+            self.log.warn("Rules unknown", existing["Message"])
+            return False
+        placed = {b for b, rules in existing["Value"]["Successful"].items()
+                  if any(r["RSEExpression"] in destinations for r in rules)}  # fmt: skip
+        todo = [b for b in blocks if b not in placed]
+        if not todo:
+            return True
+        ops = Operations()
+        weights = {se: float(ops.getValue(f"Production/SEWeights/{se}", 1.0)) for se in destinations}
+        targets = assignDestinations(todo, destinations, rucio.getUsage(destinations), weights,
+                                     float(ops.getValue("Production/MaxSEFill", 0.95)))  # fmt: skip
+        if not targets:
+            self.log.error("No destination has room", f"production {prodID}: {', '.join(destinations)}")
+            return False
+        for se in sorted(set(targets.values())):
+            res = rucio.addRules([b for b, t in targets.items() if t == se], se, comment=f"production {prodID}")
+            if not res["OK"] or res["Value"]["Failed"]:
+                self.log.error("Rules not created", f"production {prodID} to {se}: {res.get('Message', res)}")
+                return False
+        self.log.notice("Datablocks sent to destinations", f"production {prodID}: {len(targets)}")
+        return True

@@ -4,12 +4,18 @@ DIRAC 9.1.22's ``FileStorage.putFile`` checks that the target directory exists a
 uploads into a new datablock (``.../sub00``) interleave, the second ``os.makedirs`` fails with "File exists"
 and its upload is refused, although nothing is wrong. Creating the directories first, tolerating ones that
 appear meanwhile, removes the race; the copy itself is DIRAC's.
+
+``getOccupancy`` reports the file system's real size and free space: DIRAC's generic version reads an
+``occupancy.json`` that nobody writes on a plain disk, and the production system chooses destinations by
+free space.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 
+from DIRAC import S_ERROR, S_OK
 from DIRAC.Resources.Storage.FileStorage import FileStorage as DIRACFileStorage
 
 
@@ -22,3 +28,15 @@ class FileStorage(DIRACFileStorage):
                 except OSError:
                     pass  # DIRAC's putFile reports the problem for this file
         return super().putFile(path, sourceSize)
+
+    def getOccupancy(self, **kwargs):
+        """``{"Total", "Free"}`` in bytes (StorageElement converts units) of the file system holding the SE
+        (the SE's directory is made on the first write: until then, its nearest existing parent's)."""
+        path = self.basePath
+        while not os.path.exists(path) and os.path.dirname(path) != path:
+            path = os.path.dirname(path)
+        try:
+            usage = shutil.disk_usage(path)
+        except OSError as exc:
+            return S_ERROR(f"cannot read the occupancy of {self.basePath}: {exc}")
+        return S_OK({"Total": usage.total, "Free": usage.free})

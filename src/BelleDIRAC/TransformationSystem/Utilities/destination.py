@@ -88,3 +88,20 @@ def spreadTasks(
     for se in sorted(quotas, key=lambda se: (-(quotas[se] - counts[se]), se))[:leftover]:
         counts[se] += 1
     return {se: count for se, count in sorted(counts.items()) if count}
+
+
+def assignDestinations(
+    blocks: list[str],
+    candidates: list[str],
+    usage: dict[str, tuple[int, int]],
+    weights: dict[str, float],
+    maxFill: float = 0.95,
+) -> dict[str, str]:
+    """``{block: SE}``: each datablock gets one of ``candidates``, the blocks shared among the eligible SEs as
+    :func:`spreadTasks` shares tasks (sorted blocks, filled SE by SE in name order, so a re-run agrees).
+    Returns ``{}`` when no SE is eligible: the caller waits rather than send data to a full SE."""
+    counts = spreadTasks(len(blocks), candidates, usage, weights, maxFill)
+    if not counts:
+        return {}
+    ses = [se for se, count in counts.items() for _ in range(count)]
+    return dict(zip(sorted(blocks), ses, strict=True))
