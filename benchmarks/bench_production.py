@@ -5,7 +5,7 @@
   ``WorkflowTaskAgent`` submitting a plain DIRAC ``MCSimulation`` transformation of ``n`` tasks (a ``Job()``
   workflow running ``/bin/true``) at its best: ``BulkSubmission`` (parametric jobs of the JobManager's
   ``MaxParametricJobs``), ``TasksPerLoop`` = n, the production shifter's proxy. Both submit to DIRAC's own
-  JobManager over DIPS (ours refuses the bulk JDL WorkflowTasks writes), so only the agents differ. The figure is
+  JobManager over DIPS (the same one for both), so only the agents differ. The figure is
   the agent's own ``Cycle took`` (the cycle ends once every task is recorded Submitted), checked against the
   TransformationDB.
   The agents alternate, ``rounds`` times each, and the best of each counts: this is what decides whether a

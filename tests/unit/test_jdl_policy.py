@@ -155,3 +155,15 @@ def test_a_bare_placeholder_lfn_is_checked_through_its_parameter_values():
     ]:
         result = checkUserJDL(bad, [])
         assert not result["OK"] and ("InputData" in result["Message"] or "LFN" in result["Message"]), bad
+
+
+def test_bulk_transformation_jdl_with_nested_lists_is_accepted_and_every_lfn_checked():
+    """DIRAC's WorkflowTaskAgent (bulk) writes one list per job; the policy reads into the nested lists."""
+    bulk = ('[ Executable = "/bin/true"; Parameters = 2; Parameters.Site = { {ANY}, {ANY} }; '
+            'Parameters.InputData = { {"/belle/a.root", "/belle/b.root"}, {"/belle/c.root"} }; InputData = "%(InputData)s"; ]')  # fmt: skip
+    parsed = checkUserJDL(bulk, USER)
+    assert parsed["OK"], parsed
+    assert parsed["Value"]["Parameters.Site"] == [["ANY"], ["ANY"]]
+    bad = bulk.replace("/belle/b.root", "/belle/b/../../etc")
+    assert "/belle/b/../../etc" in refused(bad)
+    assert "not closed" in refused('[ Executable = "/bin/true"; Parameters.Site = { {ANY}, {ANY} ; ]')

@@ -48,7 +48,9 @@ class ProductionMonitoringAgent(ProductionAgentBase):
         return S_OK()
 
     def _follow(self, prod: dict, transID: int) -> None:
-        tasks = {int(t["ExternalID"]): t["TaskID"] for t in self.tasks(transID, IN_FLIGHT) if str(t["ExternalID"])}
+        inFlight = [t for t in self.tasks(transID, IN_FLIGHT) if str(t["ExternalID"]).isdigit()]
+        tasks = {int(t["ExternalID"]): t["TaskID"] for t in inFlight}
+        known = {t["TaskID"]: t["ExternalStatus"] for t in inFlight}
         jobIDs = sorted(j for j in tasks if j > 0)
         for i in range(0, len(jobIDs), CHUNK):
             chunk = jobIDs[i : i + CHUNK]
@@ -57,9 +59,10 @@ class ProductionMonitoringAgent(ProductionAgentBase):
                 self.log.warn("Job states unknown", res["Message"])
                 return
             states = {int(j): a for j, a in res["Value"].items()}
-            self._record(prod, transID, {j: tasks[j] for j in chunk}, states)
+            self._record(prod, transID, {j: tasks[j] for j in chunk}, states, known)
 
-    def _record(self, prod: dict, transID: int, taskOf: dict[int, int], states: dict[int, dict]) -> None:
+    def _record(self, prod: dict, transID: int, taskOf: dict[int, int], states: dict[int, dict], known: dict) -> None:
+        """Write back only the task statuses that changed (a cycle over 30k jobs in flight writes few rows)."""
         statuses, done, failed = {}, [], []
         for jobID, taskID in taskOf.items():
             attrs = states.get(jobID, {"Status": "Deleted", "MinorStatus": "job removed from the WMS"})
@@ -68,13 +71,13 @@ class ProductionMonitoringAgent(ProductionAgentBase):
                 done.append(jobID)
             elif status in FAILED_JOB or status == "Deleted" or status == "Done":
                 failed.append(jobID)
-            elif status:
+            elif status and status != known.get(taskID):
                 statuses[taskID] = status
         if done:
             self._bookkeep(prod, transID, taskOf, done)
             statuses.update({taskOf[j]: "Done" for j in done})
-        for jobID in failed:
-            self._failed(prod, transID, taskOf[jobID], jobID, states.get(jobID, {}))
+        if failed:
+            self._failures(prod, transID, {j: taskOf[j] for j in failed}, states)
         if statuses:
             self.prodClient.setTaskStatuses(transID, {str(t): s for t, s in statuses.items()})
 
@@ -103,16 +106,26 @@ class ProductionMonitoringAgent(ProductionAgentBase):
             out.setdefault(int(row["TaskID"]), []).append(row["LFN"])
         return out
 
-    def _failed(self, prod: dict, transID: int, taskID: int, jobID: int, attrs: dict) -> None:
+    def _failures(self, prod: dict, transID: int, taskOf: dict[int, int], states: dict[int, dict]) -> None:
+        """Diagnose a batch of failed jobs with two lookups for the batch (attempts, production-wide site
+        failures), then one record per job: the cost grows with the batch, not with the production's past."""
+        prodID = prod["ProductionID"]
+        attempts = self.prodClient.getTaskAttempts(transID, sorted(set(taskOf.values()))).get("Value") or {}
+        siteFailures: dict[str, int] = {}
+        for fsite, fcat, count in self.prodClient.getFailureStatistics(prodID).get("Value") or []:
+            if fcat in fc.SITE_SPECIFIC:
+                siteFailures[fsite] = siteFailures.get(fsite, 0) + count
+        for jobID, taskID in sorted(taskOf.items()):
+            attrs = states.get(jobID, {})
+            category = self._failed(prod, transID, taskID, jobID, attrs, attempts.get(taskID, {}), siteFailures)
+            if category in fc.SITE_SPECIFIC and attrs.get("Site"):
+                siteFailures[attrs["Site"]] = siteFailures.get(attrs["Site"], 0) + 1
+
+    def _failed(self, prod, transID, taskID, jobID, attrs: dict, attempts: dict, siteFailures: dict) -> str | None:
+        """Record one failed job and retry or give up its task; returns the failure category if recorded."""
         prodID, defn = prod["ProductionID"], prod["Definition"]
         category = fc.classify(attrs)
         site = attrs.get("Site", "") or ""
-        attempts = (self.prodClient.getTaskAttempts(transID, [taskID]).get("Value") or {}).get(taskID, {})
-        stats = self.prodClient.getFailureStatistics(prodID).get("Value") or []
-        siteFailures: dict[str, int] = {}
-        for fsite, fcat, count in stats:
-            if fcat in (fc.SITE, fc.SOFTWARE, fc.INPUT_DATA, fc.UPLOAD):
-                siteFailures[fsite] = siteFailures.get(fsite, 0) + count
         failedSites = [*attempts.get("BannedSites", []), site] if category in fc.SITE_SPECIFIC else attempts.get(
             "BannedSites", [])  # fmt: skip
         decision = fc.decideRetry(category, attempts.get("Attempts", 1), int(defn.get("max_attempts", 3)),
@@ -127,13 +140,14 @@ class ProductionMonitoringAgent(ProductionAgentBase):
         res = self.prodClient.recordFailure(prodID, transID, taskID, failure, retry)
         if not res["OK"]:
             self.log.error("Failure not recorded", res["Message"])
-            return
+            return None
         if decision.retry:
             self.prodClient.releaseTasks(transID, [taskID], IN_FLIGHT + ["Done"])
             self.log.info("Task resubmitted later", f"{transID}/{taskID}: {category} at {site}, {decision.reason}")
         else:
             self.prodClient.setTaskStatuses(transID, {str(taskID): "Failed"})
             self.log.notice("Task given up", f"{transID}/{taskID}: {decision.reason}")
+        return category
 
     def _maybeComplete(self, prod: dict) -> None:
         prodID, defn = prod["ProductionID"], prod["Definition"]

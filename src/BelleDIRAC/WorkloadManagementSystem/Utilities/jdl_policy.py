@@ -65,15 +65,17 @@ def _scalar(text: str, pos: int, name: str, in_list: bool = False) -> tuple[str,
     return bare.strip(), pos + len(bare)
 
 
-def _value(text: str, pos: int, name: str) -> tuple[str | list[str], int]:
+def _value(text: str, pos: int, name: str, in_list: bool = False) -> tuple[str | list, int]:
+    """A scalar or a ``{...}`` list, whose items may be lists themselves: DIRAC's bulk transformation jobs
+    write ``Parameters.InputData = { {lfn1, lfn2}, {lfn3} }`` (one list per job)."""
     if text[pos : pos + 1] != "{":
-        return _scalar(text, pos, name)
+        return _scalar(text, pos, name, in_list)
     items, pos = [], pos + 1
     while True:
         pos = len(text) - len(text[pos:].lstrip())
         if text[pos : pos + 1] == "}":
             return items, pos + 1
-        item, pos = _scalar(text, pos, name, in_list=True)
+        item, pos = _value(text, pos, name, in_list=True)
         items.append(item)
         pos = len(text) - len(text[pos:].lstrip())
         if text[pos : pos + 1] == ",":
@@ -132,7 +134,10 @@ def checkLFN(lfn: str, attribute: str) -> None:
 
 
 def _as_list(value) -> list[str]:
-    return value if isinstance(value, list) else [value]
+    """Every scalar in ``value``, nested lists flattened (each must pass the same checks)."""
+    if not isinstance(value, list):
+        return [value]
+    return [item for part in value for item in _as_list(part)]
 
 
 def _parameterValues(attributes: dict, placeholder: str) -> list[str]:
@@ -141,7 +146,7 @@ def _parameterValues(attributes: dict, placeholder: str) -> list[str]:
     value = next((v for n, v in attributes.items() if n.lower() == key), None)
     if not isinstance(value, list):
         raise JDLError(f"{placeholder} stands for an LFN, so its parameters must be a list of LFNs")
-    return value
+    return _as_list(value)
 
 
 def checkPaths(attributes: dict) -> None:
