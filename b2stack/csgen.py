@@ -91,7 +91,10 @@ def systems_section() -> CFG:
         jobagent.setOption(opt, val)
     wms["Agents"]["JobAgent"] = jobagent
     # A job's failover request (output kept on a failover SE) may run at once, not after DIRAC's 45 minutes.
-    wms["JobWrapper"] = {"FailoverRequestDelay": "0"}
+    # The watchdog's heartbeat is also how a running job learns it was killed: every 30 minutes by default, so
+    # a killed job would keep its site's only slot that long. The CPU/wall-clock check waits for its own
+    # 30-minute sample whatever the period, so checking often costs one heartbeat call per job.
+    wms["JobWrapper"] = {"FailoverRequestDelay": "0", "CheckingTime": "15", "MinCheckingTime": "15"}
     for component, options in layout.AGENTS.items():
         system, name = component.split("/")
         sys_of(system)

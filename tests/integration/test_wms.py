@@ -124,7 +124,9 @@ def test_analyst_cannot_kill_someone_elses_job(analyst, operator, other_users_jo
     assert refused["NonauthorizedJobIDs"] == [other_users_job], refused
     allowed = operator.python(kill)
     assert allowed["OK"] is True, allowed
-    assert operator.wait_status(other_users_job, {"Killed"}, timeout=60)["Status"] == "Killed"
+    # Killed at once; a running payload is then stopped and its JobWrapper reports Failed "Received Kill signal"
+    state = operator.wait_status(other_users_job, {"Killed", "Failed"}, timeout=60)
+    assert state["Status"] == "Killed" or state["MinorStatus"] == "Received Kill signal", state
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,15 @@ def test_all_killed_follows_on_gone():
     assert scoutVerdict(scouts("Killed", "Deleted"), 1, ScoutPolicy(onGone=RELEASE)).action == RELEASE
 
 
+def test_killed_running_scout_reported_failed_by_its_wrapper_counts_as_killed():
+    """A running scout that is killed ends Failed "Received Kill signal": nobody's steering file failed."""
+    killed = scouts("Failed", minor="Received Kill signal")
+    v = scoutVerdict(killed, 1)
+    assert (v.action, v.reason) == (FAIL, "scout jobs ended without result (1 killed or deleted)")
+    assert scoutVerdict(killed, 1, ScoutPolicy(onGone=RELEASE)).action == RELEASE
+    assert scoutVerdict(scouts("Done") + killed, 1).action == RELEASE
+
+
 def test_one_done_and_rest_killed_releases():
     v = scoutVerdict(scouts("Done", "Killed", "Killed", "Killed", "Killed"), 1)
     assert v.action == RELEASE and "others ended without result" in v.reason

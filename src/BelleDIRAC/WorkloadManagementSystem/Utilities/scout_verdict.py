@@ -14,6 +14,9 @@ DONE = {"Done", "Completed"}
 FAILED = {"Failed"}
 STALLED = {"Stalled"}
 GONE = {"Killed", "Deleted"}
+#: DIRAC's JobWrapper reports a running job stopped by a kill as Failed with this minor status
+#: (``JobMinorStatus.RECEIVED_KILL_SIGNAL``): the scout was killed, it did not fail
+KILL_SIGNAL = "Received Kill signal"
 WAIT, RELEASE, FAIL = "wait", "release", "fail"
 MAX_SCOUTS = 100
 
@@ -86,9 +89,16 @@ def _why(scouts: list[dict], states: set[str]) -> str:
     reasons = Counter(
         s.get("ApplicationStatus") if s.get("ApplicationStatus") not in (None, "", "Unknown") else s.get("MinorStatus")
         for s in scouts
-        if s.get("Status") in states
+        if _status(s) in states
     )
     return reasons.most_common(1)[0][0] if reasons else "unknown reason"
+
+
+def _status(scout: dict) -> str | None:
+    """The scout's status, with a killed running scout (Failed by its JobWrapper) counted as Killed."""
+    if scout.get("Status") in FAILED and scout.get("MinorStatus") == KILL_SIGNAL:
+        return "Killed"
+    return scout.get("Status")
 
 
 def scoutVerdict(scouts: list[dict], ageSeconds: float, policy: ScoutPolicy = ScoutPolicy()) -> Verdict:
@@ -101,7 +111,7 @@ def scoutVerdict(scouts: list[dict], ageSeconds: float, policy: ScoutPolicy = Sc
     total = len(scouts)
     if total == 0:
         return Verdict(RELEASE, "no scout jobs")
-    counts = Counter(s.get("Status") for s in scouts)
+    counts = Counter(_status(s) for s in scouts)
     done = sum(counts[s] for s in DONE)
     bad_states = FAILED | (STALLED if policy.stalledIsFailure else set())
     failed = sum(counts[s] for s in bad_states)
