@@ -155,11 +155,14 @@ def up() -> None:
         procs.stop("cs")
         say("configuration changed: CS server restarted")
     say(rucio.prepare())  # PostgreSQL DB, rucio.cfg, schema, accounts, scopes, RSEs: before Rucio starts
-    # The CS first (everything reads it); then every table is created once; then all the rest together.
+    # The CS first (everything reads it); then every table is created once; then services and daemons together;
+    # the agents last, once RSS knows every SE and the shifter proxies are stored: DIRAC caches a StorageElement
+    # for 30 minutes, also one that failed because RSS did not know it yet.
     comps = components()
+    agents = [c for c in comps[2:] if "dirac-agent" in c[1]]
     _start_batch(comps[:2])
     prepare_tables()
-    _start_batch(comps[2:])
+    _start_batch([c for c in comps[2:] if c not in agents])
     say(rucio.wait_ready())
     # tornado-start-all answers before every handler is initialised; make sure RSS answers.
     rss_sync()
@@ -172,6 +175,7 @@ def up() -> None:
             marker.unlink()
     make_proxies()
     say("user proxies ready and uploaded")
+    _start_batch(agents)
     say(software.install())
     say(setup_script.write())
     from b2stack import pilots

@@ -12,7 +12,7 @@ from __future__ import annotations
 from DIRAC import S_OK
 from DIRAC.Core.Base.AgentModule import AgentModule
 from DIRAC.DataManagementSystem.Utilities.DMSHelpers import DMSHelpers
-from DIRAC.Resources.Storage.StorageElement import StorageElement
+from DIRAC.Resources.Storage.StorageElement import StorageElementItem
 
 from BelleDIRAC.DataManagementSystem.Client.B2RucioDataManagement import B2RucioDataManagement
 
@@ -29,7 +29,9 @@ class SEUsageAgent(AgentModule):
         for se in ses:
             if se not in rses:
                 continue
-            res = StorageElement(se).getOccupancy(unit="B")
+            # A fresh object each cycle, not DIRAC's cached ``StorageElement(se)``: the cache keeps an SE for 30
+            # minutes, also one built before the SE was known to RSS, which then fails every call.
+            res = StorageElementItem(se).getOccupancy(unit="B")
             if not res["OK"]:
                 self.log.warn("No occupancy", f"{se}: {res['Message']}")
                 continue
