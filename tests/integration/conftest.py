@@ -110,29 +110,24 @@ def discard(analyst):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def quiet_grid_after_module(live_stack):
+def quiet_grid_after_module(prodmgr, operator, jobdb):
     """When a test module ends, its productions stop and its unfinished jobs are killed and deleted.
 
     Three local pilots run one job at a time: a module that leaves a running sleeper, a queued scout set or an
     Active production behind would hold the slots the next module's jobs wait for.
     """
     yield
-    prodmgr_client, operator_client = Client("b2prodmgr", "belle_prod"), Client("b2operator", "belle_admin")
-    prodmgr_client.python("""
+    prodmgr.python("""
         from BelleDIRAC.ProductionSystem.Client.ProductionClient import ProductionClient
         client = ProductionClient()
         res = client.getBelleProductions({"Status": ["New", "Validating", "Active"]})
         result = [client.setBelleProductionState(p["ProductionID"], "stop")["OK"] for p in res.get("Value") or []]
         """)
-    conn = database.connect("JobDB")
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"SELECT JobID FROM Jobs WHERE Status NOT IN {tuple(FINAL_JOB_STATES)}")
-            unfinished = sorted(int(row[0]) for row in cur.fetchall())
-    finally:
-        conn.close()
+    with jobdb.cursor() as cur:
+        cur.execute(f"SELECT JobID FROM Jobs WHERE Status NOT IN {tuple(FINAL_JOB_STATES)}")
+        unfinished = sorted(int(row[0]) for row in cur.fetchall())
     if unfinished:
-        operator_client.python(f"""
+        operator.python(f"""
             from DIRAC.WorkloadManagementSystem.Client.WMSClient import WMSClient
             WMSClient().killJob({unfinished})
             result = WMSClient().deleteJob({unfinished})["OK"]
